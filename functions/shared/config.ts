@@ -1,0 +1,29 @@
+/** Raised at cold start when the function's environment lacks a setting the stack should have provided. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Reads every named variable at once so a misconfigured function reports all missing settings in one cold
+ * start instead of one per redeploy.
+ */
+export function readConfig<const K extends string>(
+  names: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<K, string>> {
+  const missing = names.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) {
+    throw new ConfigError(`Missing required environment variable(s): ${missing.join(", ")}`);
+  }
+  return Object.fromEntries(names.map((name) => [name, (env[name] as string).trim()])) as Record<K, string>;
+}
+
+/** Parses a positive integer setting, failing loudly instead of silently falling back to a default. */
+export function readPositiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) {
+    throw new ConfigError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return parsed;
+}

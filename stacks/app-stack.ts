@@ -1,0 +1,69 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import {
+  DataTerraformRemoteStateLocal,
+  DataTerraformRemoteStateS3,
+  LocalBackend,
+  S3Backend,
+  type TerraformRemoteState,
+  TerraformStack,
+} from "cdktf";
+import type { Construct } from "constructs";
+import { localStatePath, type StackName, type StateBackendConfig, s3StateKey } from "./config";
+import { CommonVariables } from "./constructs/common-variables";
+
+export interface AppStackProps {
+  readonly backend: StateBackendConfig;
+}
+
+/**
+ * A stack with its own state, the AWS provider configured from the shared variables, and a way to read an
+ * upstream stack's outputs through terraform_remote_state (so each stack plans and applies on its own).
+ */
+export abstract class AppStack extends TerraformStack {
+  readonly variables: CommonVariables;
+  private readonly backendConfig: StateBackendConfig;
+
+  protected constructor(scope: Construct, readonly stackName: StackName, props: AppStackProps) {
+    super(scope, stackName);
+    this.backendConfig = props.backend;
+    this.variables = new CommonVariables(this, "common");
+
+    new AwsProvider(this, "aws", {
+      region: this.variables.region.stringValue,
+      defaultTags: [
+        {
+          tags: {
+            app: this.variables.namePrefix.stringValue,
+            stack: stackName,
+            "managed-by": "cdktf",
+          },
+        },
+      ],
+    });
+
+    if (props.backend.kind === "s3") {
+      const backend = new S3Backend(this, {
+        bucket: props.backend.bucket,
+        key: s3StateKey(props.backend, stackName),
+        region: props.backend.region,
+        encrypt: true,
+      });
+      // cdktf 0.21 predates the typed option; Terraform >= 1.10 locks with a lock file next to the state.
+      backend.addOverride("use_lockfile", true);
+    } else {
+      new LocalBackend(this, { path: localStatePath(stackName) });
+    }
+  }
+
+  protected upstreamState(upstream: StackName): TerraformRemoteState {
+    const id = `${upstream}_state`;
+    if (this.backendConfig.kind === "s3") {
+      return new DataTerraformRemoteStateS3(this, id, {
+        bucket: this.backendConfig.bucket,
+        key: s3StateKey(this.backendConfig, upstream),
+        region: this.backendConfig.region,
+      });
+    }
+    return new DataTerraformRemoteStateLocal(this, id, { path: localStatePath(upstream) });
+  }
+}

@@ -1,0 +1,101 @@
+import { Fn, Op, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
+import type { Construct } from "constructs";
+import { AppStack, type AppStackProps } from "./app-stack";
+import { IsolatedVpc } from "./constructs/isolated-vpc";
+import { PrivateServiceAccess } from "./constructs/vpc-endpoints";
+
+/** Services the functions call from inside the VPC; S3 goes through the gateway endpoint instead. */
+export const INTERFACE_ENDPOINT_SERVICES = ["comprehend", "sns"] as const;
+
+/** Outputs the downstream stacks read through terraform_remote_state. */
+export const NETWORK_OUTPUTS = [
+  "vpc_id",
+  "vpc_cidr_block",
+  "private_subnet_ids",
+  "functions_security_group_id",
+  "efs_security_group_id",
+  "comprehend_jobs_security_group_id",
+] as const;
+
+/** The original sample's VPCStack: an isolated network that the training and inference stacks attach to. */
+export class NetworkStack extends AppStack {
+  readonly network: IsolatedVpc;
+  readonly serviceAccess: PrivateServiceAccess;
+
+  constructor(scope: Construct, props: AppStackProps) {
+    super(scope, "network", props);
+    const { region, namePrefix, logRetentionDays } = this.variables;
+
+    const vpcCidr = new TerraformVariable(this, "vpc_cidr", {
+      type: "string",
+      description: "IPv4 CIDR block of the VPC; split into two private subnets of half its size each.",
+      default: "10.0.2.0/24",
+      validation: [
+        {
+          condition: "${can(cidrhost(var.vpc_cidr, 0)) && tonumber(split(\"/\", var.vpc_cidr)[1]) <= 26}",
+          errorMessage: "vpc_cidr must be an IPv4 CIDR block of /26 or larger, such as 10.0.2.0/24.",
+        },
+      ],
+    });
+    const availabilityZones = new TerraformVariable(this, "availability_zones", {
+      type: "list(string)",
+      description:
+        "Two Availability Zones for the private subnets. Empty means <region>a and <region>b; set it where those are not both available to Comprehend.",
+      default: [],
+      validation: [
+        {
+          condition: "${length(var.availability_zones) == 0 || length(var.availability_zones) == 2}",
+          errorMessage: "availability_zones must list exactly two zones, or be empty to use <region>a and <region>b.",
+        },
+      ],
+    });
+    // No aws_availability_zones lookup: it calls the EC2 API, and the plan review must run without an account.
+    const zones = new TerraformLocal(
+      this,
+      "zones",
+      Fn.conditional(
+        Op.eq(Fn.lengthOf(availabilityZones.listValue), 2),
+        availabilityZones.listValue,
+        [`${region.stringValue}a`, `${region.stringValue}b`],
+      ),
+    );
+
+    this.network = new IsolatedVpc(this, "isolated_vpc", {
+      namePrefix: namePrefix.stringValue,
+      cidrBlock: vpcCidr.stringValue,
+      availabilityZones: [Fn.element(zones.asList, 0), Fn.element(zones.asList, 1)],
+      flowLogRetentionDays: logRetentionDays.numberValue,
+    });
+
+    this.serviceAccess = new PrivateServiceAccess(this, "service_access", {
+      namePrefix: namePrefix.stringValue,
+      region: region.stringValue,
+      network: this.network,
+      interfaceServices: INTERFACE_ENDPOINT_SERVICES,
+    });
+
+    const outputs: Record<(typeof NETWORK_OUTPUTS)[number], { value: unknown; description: string }> = {
+      vpc_id: { value: this.network.vpc.id, description: "ID of the isolated VPC." },
+      vpc_cidr_block: { value: this.network.vpc.cidrBlock, description: "CIDR block of the isolated VPC." },
+      private_subnet_ids: {
+        value: this.network.privateSubnets.map((subnet) => subnet.id),
+        description: "IDs of the private subnets (one per Availability Zone).",
+      },
+      functions_security_group_id: {
+        value: this.serviceAccess.functionSecurityGroup.id,
+        description: "Security group of the Lambda functions.",
+      },
+      efs_security_group_id: {
+        value: this.serviceAccess.fileSystemSecurityGroup.id,
+        description: "Security group for EFS mount targets.",
+      },
+      comprehend_jobs_security_group_id: {
+        value: this.serviceAccess.comprehendJobSecurityGroup.id,
+        description: "Security group for Comprehend training jobs run in the VPC.",
+      },
+    };
+    for (const [name, output] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, output);
+    }
+  }
+}
