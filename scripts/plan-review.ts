@@ -45,7 +45,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     if (arg === "--online") online = true;
     else if (arg === "--stacks") stacks = (argv[++i] ?? "").split(",").filter(Boolean);
     else if (arg === "--var-file") varFile = argv[++i] ?? "";
-    else throw new PlanReviewError(`Unknown argument "${arg}". Usage: plan-review [--online] [--stacks a,b] [--var-file f]`);
+    else
+      throw new PlanReviewError(
+        `Unknown argument "${arg}". Usage: plan-review [--online] [--stacks a,b] [--var-file f]`,
+      );
   }
   if (!varFile) varFile = online ? "terraform.tfvars" : "terraform.tfvars.example";
   return { online, stacks, varFile: resolve(root, varFile) };
@@ -54,7 +57,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 /** Stacks in the order cdktf wrote them to the manifest, which follows their dependencies. */
 export function readSynthesizedStacks(dir = outDir): SynthesizedStack[] {
   const manifestPath = join(dir, "manifest.json");
-  if (!existsSync(manifestPath)) throw new PlanReviewError(`${manifestPath} not found: run npm run synth first`);
+  if (!existsSync(manifestPath))
+    throw new PlanReviewError(`${manifestPath} not found: run npm run synth first`);
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
     stacks: Record<string, { name: string; workingDirectory: string; synthesizedStackPath: string }>;
   };
@@ -138,7 +142,8 @@ export function seedStubStates(
     const upstream = upstreamOf(name);
     const declared = Object.keys(all.find((s) => s.name === upstream)?.config.output ?? {});
     const stub = stubs[upstream];
-    if (!stub) throw new PlanReviewError(`review/upstream-stubs.json has no outputs for upstream stack "${upstream}"`);
+    if (!stub)
+      throw new PlanReviewError(`review/upstream-stubs.json has no outputs for upstream stack "${upstream}"`);
     const missing = declared.filter((output) => !(output in stub));
     if (missing.length > 0) {
       throw new PlanReviewError(
@@ -182,17 +187,29 @@ export function terraformEnv(online: boolean, env: NodeJS.ProcessEnv = process.e
   return next;
 }
 
-function planStack(stack: SynthesizedStack, all: readonly SynthesizedStack[], options: Options): StackPlanSummary {
+function planStack(
+  stack: SynthesizedStack,
+  all: readonly SynthesizedStack[],
+  options: Options,
+): StackPlanSummary {
   const env = terraformEnv(options.online);
   const log: string[] = [];
   let workDir = stack.dir;
   if (!options.online) {
     workDir = join(reviewDir, stack.name);
     rmSync(workDir, { recursive: true, force: true });
-    cpSync(stack.dir, workDir, { recursive: true, filter: (src) => !src.includes(`${join(stack.dir, ".terraform")}`) });
-    const stubs = JSON.parse(readFileSync(join(root, "review", "upstream-stubs.json"), "utf8")) as StubOutputs;
+    cpSync(stack.dir, workDir, {
+      recursive: true,
+      filter: (src) => !src.includes(`${join(stack.dir, ".terraform")}`),
+    });
+    const stubs = JSON.parse(
+      readFileSync(join(root, "review", "upstream-stubs.json"), "utf8"),
+    ) as StubOutputs;
     const paths = seedStubStates(stack, all, stubs, workDir);
-    writeFileSync(join(workDir, "zz_offline_override.tf.json"), JSON.stringify(offlineOverride(stack, paths), null, 2));
+    writeFileSync(
+      join(workDir, "zz_offline_override.tf.json"),
+      JSON.stringify(offlineOverride(stack, paths), null, 2),
+    );
   }
   try {
     terraform(["init", "-input=false", "-no-color"], workDir, env, log);
@@ -221,7 +238,9 @@ function main(): void {
   const unknown = (options.stacks ?? []).filter((name) => !all.some((s) => s.name === name));
   if (unknown.length > 0) throw new PlanReviewError(`unknown stack(s): ${unknown.join(", ")}`);
 
-  const machine = options.online ? "online (real backend and account)" : "offline (stub credentials and upstream state)";
+  const machine = options.online
+    ? "online (real backend and account)"
+    : "offline (stub credentials and upstream state)";
   console.log(`plan review, ${machine}: ${selected.map((s) => s.name).join(", ")}`);
   const summaries: StackPlanSummary[] = [];
   for (const stack of selected) {

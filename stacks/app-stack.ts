@@ -23,7 +23,11 @@ export abstract class AppStack extends TerraformStack {
   readonly variables: CommonVariables;
   private readonly backendConfig: StateBackendConfig;
 
-  protected constructor(scope: Construct, readonly stackName: StackName, props: AppStackProps) {
+  protected constructor(
+    scope: Construct,
+    readonly stackName: StackName,
+    props: AppStackProps,
+  ) {
     super(scope, stackName);
     this.backendConfig = props.backend;
     this.variables = new CommonVariables(this, "common");

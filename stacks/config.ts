@@ -22,7 +22,9 @@ export function readBackendConfig(env: NodeJS.ProcessEnv = process.env): StateBa
   if (!bucket) return { kind: "local" };
   const region = env.TF_STATE_REGION?.trim() || env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
   if (!region) {
-    throw new BackendConfigError("TF_STATE_BUCKET is set but no region is: set TF_STATE_REGION (or AWS_REGION)");
+    throw new BackendConfigError(
+      "TF_STATE_BUCKET is set but no region is: set TF_STATE_REGION (or AWS_REGION)",
+    );
   }
   const keyPrefix = (env.TF_STATE_KEY_PREFIX?.trim() || "comprehend-itsr").replace(/\/+$/, "");
   return { kind: "s3", bucket, region, keyPrefix };

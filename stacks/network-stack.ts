@@ -2,6 +2,7 @@ import { Fn, Op, TerraformLocal, TerraformOutput, TerraformVariable } from "cdkt
 import type { Construct } from "constructs";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { IsolatedVpc } from "./constructs/isolated-vpc";
+import { hcl } from "./constructs/terraform-expression";
 import { PrivateServiceAccess } from "./constructs/vpc-endpoints";
 
 /** Services the functions call from inside the VPC; S3 goes through the gateway endpoint instead. */
@@ -32,7 +33,7 @@ export class NetworkStack extends AppStack {
       default: "10.0.2.0/24",
       validation: [
         {
-          condition: "${can(cidrhost(var.vpc_cidr, 0)) && tonumber(split(\"/\", var.vpc_cidr)[1]) <= 26}",
+          condition: hcl('can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 26'),
           errorMessage: "vpc_cidr must be an IPv4 CIDR block of /26 or larger, such as 10.0.2.0/24.",
         },
       ],
@@ -44,8 +45,9 @@ export class NetworkStack extends AppStack {
       default: [],
       validation: [
         {
-          condition: "${length(var.availability_zones) == 0 || length(var.availability_zones) == 2}",
-          errorMessage: "availability_zones must list exactly two zones, or be empty to use <region>a and <region>b.",
+          condition: hcl("length(var.availability_zones) == 0 || length(var.availability_zones) == 2"),
+          errorMessage:
+            "availability_zones must list exactly two zones, or be empty to use <region>a and <region>b.",
         },
       ],
     });
@@ -53,11 +55,10 @@ export class NetworkStack extends AppStack {
     const zones = new TerraformLocal(
       this,
       "zones",
-      Fn.conditional(
-        Op.eq(Fn.lengthOf(availabilityZones.listValue), 2),
-        availabilityZones.listValue,
-        [`${region.stringValue}a`, `${region.stringValue}b`],
-      ),
+      Fn.conditional(Op.eq(Fn.lengthOf(availabilityZones.listValue), 2), availabilityZones.listValue, [
+        `${region.stringValue}a`,
+        `${region.stringValue}b`,
+      ]),
     );
 
     this.network = new IsolatedVpc(this, "isolated_vpc", {

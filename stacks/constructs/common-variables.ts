@@ -1,5 +1,11 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
+import { hcl } from "./terraform-expression";
+
+/** Retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 /** The variables every stack declares, so one tfvars file serves all of them. */
 export class CommonVariables extends Construct {
@@ -12,11 +18,12 @@ export class CommonVariables extends Construct {
 
     this.region = new TerraformVariable(scope, "region", {
       type: "string",
-      description: "AWS Region to deploy into. Amazon Comprehend custom classification must be available there.",
+      description:
+        "AWS Region to deploy into. Amazon Comprehend custom classification must be available there.",
       default: "us-east-1",
       validation: [
         {
-          condition: '${can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))}',
+          condition: hcl('can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))'),
           errorMessage: "region must be an AWS Region code such as us-east-1 or eu-west-2.",
         },
       ],
@@ -29,7 +36,7 @@ export class CommonVariables extends Construct {
       default: "comprehend-itsr",
       validation: [
         {
-          condition: '${can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name_prefix))}',
+          condition: hcl('can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name_prefix))'),
           errorMessage:
             "name_prefix must be 3-16 characters of lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen.",
         },
@@ -42,8 +49,9 @@ export class CommonVariables extends Construct {
       default: 90,
       validation: [
         {
-          condition: "${contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)}",
-          errorMessage: "log_retention_days must be a retention period CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).",
+          condition: hcl(`contains([${LOG_RETENTION_DAYS.join(", ")}], var.log_retention_days)`),
+          errorMessage:
+            "log_retention_days must be a retention period CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).",
         },
       ],
     });

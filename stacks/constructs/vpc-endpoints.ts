@@ -38,8 +38,14 @@ export class PrivateServiceAccess extends Construct {
         tags: { Name: `${props.namePrefix}-${name}` },
       });
 
-    this.functionSecurityGroup = securityGroup("functions", "Lambda functions: egress to endpoints, S3 and EFS only");
-    this.endpointSecurityGroup = securityGroup("endpoints", "Interface endpoints: HTTPS from the functions only");
+    this.functionSecurityGroup = securityGroup(
+      "functions",
+      "Lambda functions: egress to endpoints, S3 and EFS only",
+    );
+    this.endpointSecurityGroup = securityGroup(
+      "endpoints",
+      "Interface endpoints: HTTPS from the functions only",
+    );
     this.fileSystemSecurityGroup = securityGroup("efs", "EFS mount targets: NFS from the functions only");
     this.comprehendJobSecurityGroup = securityGroup(
       "comprehend-jobs",

@@ -1,0 +1,112 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Construct } from "constructs";
+
+/** Key prefixes of the pipeline's stages; IAM grants and notifications are scoped to them. */
+export const DATA_PREFIXES = {
+  raw: "raw_data/",
+  prepped: "prepped_data/",
+  reports: "reports/",
+  output: "output_data/",
+} as const;
+
+export interface DataBucketProps {
+  readonly namePrefix: string;
+  readonly kmsKeyArn: string;
+  readonly forceDestroy: boolean;
+  readonly noncurrentVersionRetentionDays: number;
+}
+
+/**
+ * The original sample's S3Stack: one private bucket for uploads, training data, reports and model output.
+ * Versioned (an upload overwritten by mistake is recoverable, and a version id makes each ETL run unique),
+ * SSE-KMS with the app key, all public access blocked, ACLs disabled, and HTTPS-only.
+ */
+export class DataBucket extends Construct {
+  readonly bucket: S3Bucket;
+  readonly policy: S3BucketPolicy;
+
+  constructor(scope: Construct, id: string, props: DataBucketProps) {
+    super(scope, id);
+
+    this.bucket = new S3Bucket(this, "bucket", {
+      bucketPrefix: `${props.namePrefix}-data-`,
+      forceDestroy: props.forceDestroy,
+    });
+    new S3BucketVersioningA(this, "versioning", {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
+          // One data key per bucket instead of per object keeps KMS requests and cost down for multipart uploads.
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public_access_block", {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "ownership", {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionRetentionDays }],
+        },
+      ],
+    });
+
+    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls_only", {
+      statement: [
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["s3:*"],
+          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
+    this.policy = new S3BucketPolicy(this, "policy", {
+      bucket: this.bucket.id,
+      policy: tlsOnly.json,
+      // S3 rejects bucket policies while the public access block is still being applied.
+      dependsOn: [publicAccessBlock],
+    });
+  }
+
+  objectArns(prefix: string): string {
+    return `${this.bucket.arn}/${prefix}*`;
+  }
+
+  uri(prefix: string): string {
+    return `s3://${this.bucket.bucket}/${prefix}`;
+  }
+}

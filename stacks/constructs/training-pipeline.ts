@@ -1,0 +1,273 @@
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import type { AppKey } from "./app-key";
+import { ComprehendDataAccessRole } from "./comprehend-data-access-role";
+import { DATA_PREFIXES, type DataBucket } from "./data-bucket";
+import { NodeFunction } from "./node-function";
+import { WORK_SPACE, type WorkFileSystem } from "./work-file-system";
+
+export interface TrainingPipelineSettings {
+  readonly etlMemorySize: number;
+  readonly minDocsPerLabel: number;
+  readonly maxDocBytes: number;
+  readonly csvLabelColumn: string;
+  readonly csvTextColumns: string;
+  readonly trainingPricePerHour: number;
+  readonly classifierCheckSchedule: string;
+}
+
+export interface TrainingPipelineProps {
+  readonly namePrefix: string;
+  readonly region: string;
+  readonly logRetentionDays: number;
+  readonly key: AppKey;
+  readonly data: DataBucket;
+  readonly workSpace: WorkFileSystem;
+  readonly topic: SnsTopic;
+  readonly network: {
+    readonly subnetIds: string[];
+    readonly functionSecurityGroupId: string;
+    readonly comprehendJobSecurityGroupId: string;
+  };
+  readonly settings: TrainingPipelineSettings;
+}
+
+/** The event the ETL publishes when training data is ready; the train function subscribes to it alone. */
+export const ETL_COMPLETED_FILTER = { event_type: ["etl_completed"] } as const;
+
+/**
+ * The functions that move a dataset from upload to trained model (the original sample's
+ * ExtractLoadTransformEndPointCreateStack, training half): S3 upload -> ETL -> SNS -> train -> Comprehend ->
+ * output.tar.gz (or the scheduled check) -> notify -> operator's email.
+ */
+export class TrainingPipeline extends Construct {
+  readonly etl: NodeFunction;
+  readonly train: NodeFunction;
+  readonly notify: NodeFunction;
+  readonly dataAccessRole: ComprehendDataAccessRole;
+  readonly bucketNotification: S3BucketNotification;
+
+  constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
+    super(scope, id);
+    const { namePrefix, key, data, topic, settings } = props;
+    const keyArn = key.key.arn;
+    const functionNetwork = {
+      subnetIds: props.network.subnetIds,
+      securityGroupIds: [props.network.functionSecurityGroupId],
+    };
+    const common = {
+      network: functionNetwork,
+      logRetentionDays: props.logRetentionDays,
+      onFailureTopic: { arn: topic.arn, kmsKeyArn: keyArn },
+    };
+    const publishToTopic = [
+      { sid: "PublishPipelineEvents", actions: ["sns:Publish"], resources: [topic.arn] },
+      { sid: "EncryptTopicMessages", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [keyArn] },
+    ];
+    const classifierArns = `arn:${key.partition}:comprehend:${props.region}:${key.accountId}:document-classifier/${namePrefix}-*`;
+
+    this.etl = new NodeFunction(this, "etl", {
+      ...common,
+      functionName: `${namePrefix}-etl`,
+      bundle: "etl",
+      description:
+        "Turns a dataset upload under raw_data/ into Comprehend training files under prepped_data/",
+      memorySize: settings.etlMemorySize,
+      timeoutSeconds: 900,
+      fileSystem: {
+        accessPointArn: props.workSpace.accessPoint.arn,
+        fileSystemArn: props.workSpace.fileSystem.arn,
+        localMountPath: WORK_SPACE.path,
+      },
+      dependsOn: props.workSpace.mountTargets,
+      environment: {
+        TOPIC_ARN: topic.arn,
+        WORK_DIR: WORK_SPACE.path,
+        PREPPED_PREFIX: DATA_PREFIXES.prepped,
+        REPORTS_PREFIX: DATA_PREFIXES.reports,
+        MIN_DOCS_PER_LABEL: `${settings.minDocsPerLabel}`,
+        MAX_DOC_BYTES: `${settings.maxDocBytes}`,
+        CSV_LABEL_COLUMN: settings.csvLabelColumn,
+        CSV_TEXT_COLUMNS: settings.csvTextColumns,
+      },
+      statements: [
+        {
+          sid: "ReadUploads",
+          actions: ["s3:GetObject", "s3:GetObjectVersion"],
+          resources: [data.objectArns(DATA_PREFIXES.raw)],
+        },
+        {
+          sid: "WriteTrainingDataAndReports",
+          actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+          resources: [data.objectArns(DATA_PREFIXES.prepped), data.objectArns(DATA_PREFIXES.reports)],
+        },
+        {
+          // A finished run's report is how a duplicate S3 delivery is recognised.
+          sid: "ReadReports",
+          actions: ["s3:GetObject"],
+          resources: [data.objectArns(DATA_PREFIXES.reports)],
+        },
+        { sid: "UseDataKey", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [keyArn] },
+        ...publishToTopic,
+      ],
+    });
+
+    this.dataAccessRole = new ComprehendDataAccessRole(this, "comprehend_data_access", {
+      namePrefix,
+      accountId: key.accountId,
+      bucketArn: data.bucket.arn,
+      inputPrefix: DATA_PREFIXES.prepped,
+      outputPrefix: DATA_PREFIXES.output,
+      kmsKeyArn: keyArn,
+    });
+
+    this.train = new NodeFunction(this, "train", {
+      ...common,
+      functionName: `${namePrefix}-train`,
+      bundle: "train",
+      description: "Starts Comprehend classifier training when the ETL reports training data ready",
+      timeoutSeconds: 60,
+      environment: {
+        TOPIC_ARN: topic.arn,
+        NAME_PREFIX: namePrefix,
+        BUCKET_NAME: data.bucket.bucket,
+        PREPPED_PREFIX: DATA_PREFIXES.prepped,
+        OUTPUT_PREFIX: DATA_PREFIXES.output,
+        DATA_ACCESS_ROLE_ARN: this.dataAccessRole.role.arn,
+        KMS_KEY_ARN: keyArn,
+        SUBNET_IDS: Fn.join(",", props.network.subnetIds),
+        SECURITY_GROUP_IDS: props.network.comprehendJobSecurityGroupId,
+        TRAINING_PRICE_PER_HOUR: `${settings.trainingPricePerHour}`,
+      },
+      statements: [
+        {
+          sid: "StartTraining",
+          actions: [
+            "comprehend:CreateDocumentClassifier",
+            "comprehend:DescribeDocumentClassifier",
+            "comprehend:TagResource",
+          ],
+          resources: [classifierArns],
+        },
+        {
+          sid: "PassDataAccessRole",
+          actions: ["iam:PassRole"],
+          resources: [this.dataAccessRole.role.arn],
+          condition: [
+            { test: "StringEquals", variable: "iam:PassedToService", values: ["comprehend.amazonaws.com"] },
+          ],
+        },
+        {
+          // Comprehend creates grants on the key for the training volume and the model it encrypts.
+          sid: "LetComprehendUseKey",
+          actions: ["kms:CreateGrant", "kms:DescribeKey"],
+          resources: [keyArn],
+          condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+        },
+        ...publishToTopic,
+      ],
+    });
+
+    this.notify = new NodeFunction(this, "notify", {
+      ...common,
+      functionName: `${namePrefix}-notify`,
+      bundle: "notify",
+      description: "Reports finished or failed classifier training to the operator",
+      timeoutSeconds: 120,
+      environment: {
+        TOPIC_ARN: topic.arn,
+        NAME_PREFIX: namePrefix,
+        OUTPUT_PREFIX: DATA_PREFIXES.output,
+        TRAINING_PRICE_PER_HOUR: `${settings.trainingPricePerHour}`,
+      },
+      statements: [
+        {
+          sid: "ReadAndMarkClassifiers",
+          actions: [
+            "comprehend:DescribeDocumentClassifier",
+            "comprehend:ListTagsForResource",
+            "comprehend:TagResource",
+          ],
+          resources: [classifierArns],
+        },
+        {
+          // ListDocumentClassifiers has no resource-level permissions.
+          sid: "FindClassifiers",
+          actions: ["comprehend:ListDocumentClassifiers"],
+          resources: ["*"],
+        },
+        ...publishToTopic,
+      ],
+    });
+
+    // S3 -> ETL and S3 -> notify share the bucket's single notification configuration: a second
+    // aws_s3_bucket_notification for the same bucket would overwrite the first on every apply.
+    const allowS3 = (fn: NodeFunction, name: string) =>
+      new LambdaPermission(this, `${name}_invoke_from_s3`, {
+        action: "lambda:InvokeFunction",
+        functionName: fn.function.functionName,
+        principal: "s3.amazonaws.com",
+        sourceArn: data.bucket.arn,
+        sourceAccount: key.accountId,
+      });
+    const etlPermission = allowS3(this.etl, "etl");
+    const notifyPermission = allowS3(this.notify, "notify");
+    this.bucketNotification = new S3BucketNotification(this, "bucket_notification", {
+      bucket: data.bucket.id,
+      lambdaFunction: [
+        ...[".zip", ".csv"].map((suffix) => ({
+          id: `etl-on-upload${suffix.replace(".", "-")}`,
+          lambdaFunctionArn: this.etl.function.arn,
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: DATA_PREFIXES.raw,
+          filterSuffix: suffix,
+        })),
+        {
+          id: "notify-on-model-output",
+          lambdaFunctionArn: this.notify.function.arn,
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: DATA_PREFIXES.output,
+          filterSuffix: "output.tar.gz",
+        },
+      ],
+      dependsOn: [etlPermission, notifyPermission],
+    });
+
+    new LambdaPermission(this, "train_invoke_from_sns", {
+      action: "lambda:InvokeFunction",
+      functionName: this.train.function.functionName,
+      principal: "sns.amazonaws.com",
+      sourceArn: topic.arn,
+    });
+    new SnsTopicSubscription(this, "train_subscription", {
+      topicArn: topic.arn,
+      protocol: "lambda",
+      endpoint: this.train.function.arn,
+      filterPolicyScope: "MessageAttributes",
+      filterPolicy: JSON.stringify(ETL_COMPLETED_FILTER),
+    });
+
+    // Comprehend writes no output.tar.gz for a failed or stopped training, so a schedule catches those.
+    const check = new CloudwatchEventRule(this, "classifier_check_schedule", {
+      name: `${namePrefix}-classifier-check`,
+      description: "Checks the app's classifiers in training and reports those that finished or failed",
+      scheduleExpression: settings.classifierCheckSchedule,
+    });
+    new CloudwatchEventTarget(this, "classifier_check_target", {
+      rule: check.name,
+      arn: this.notify.function.arn,
+    });
+    new LambdaPermission(this, "notify_invoke_from_schedule", {
+      action: "lambda:InvokeFunction",
+      functionName: this.notify.function.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: check.arn,
+    });
+  }
+}

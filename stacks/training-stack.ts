@@ -1,0 +1,210 @@
+import { Fn, TerraformOutput, TerraformVariable, type TerraformVariableConfig } from "cdktf";
+import type { Construct } from "constructs";
+import { AppStack, type AppStackProps } from "./app-stack";
+import { AppKey } from "./constructs/app-key";
+import { DataBucket } from "./constructs/data-bucket";
+import { NotificationTopic } from "./constructs/notification-topic";
+import { hcl } from "./constructs/terraform-expression";
+import { TrainingPipeline, type TrainingPipelineSettings } from "./constructs/training-pipeline";
+import { WorkFileSystem } from "./constructs/work-file-system";
+
+/** Outputs the inference stack (and the operator) read. */
+export const TRAINING_OUTPUTS = [
+  "s3_bucket_name",
+  "s3_bucket_arn",
+  "kms_key_arn",
+  "sns_topic_arn",
+  "efs_file_system_id",
+  "etl_function_name",
+  "train_function_name",
+  "notify_function_name",
+] as const;
+
+/**
+ * Everything that turns an upload into a trained classifier: the original sample's EFSStack, S3Stack, SNSStack
+ * and the ETL/training part of ExtractLoadTransformEndPointCreateStack.
+ */
+export class TrainingStack extends AppStack {
+  readonly key: AppKey;
+  readonly data: DataBucket;
+  readonly workSpace: WorkFileSystem;
+  readonly notifications: NotificationTopic;
+  readonly pipeline: TrainingPipeline;
+
+  constructor(scope: Construct, props: AppStackProps) {
+    super(scope, "training", props);
+    const { namePrefix, region, logRetentionDays } = this.variables;
+    const network = this.upstreamState("network");
+
+    const notificationEmail = new TerraformVariable(this, "notification_email", {
+      type: "string",
+      description:
+        "Email address that receives the pipeline's reports (confirm the subscription email AWS sends).",
+      validation: [
+        {
+          condition: hcl('can(regex("^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$", var.notification_email))'),
+          errorMessage: "notification_email must be an email address such as ops@example.com.",
+        },
+      ],
+    });
+    const bucketForceDestroy = new TerraformVariable(this, "bucket_force_destroy", {
+      type: "bool",
+      description:
+        "Let `cdktf destroy training` delete the bucket with every dataset, training file and model in it. Keep false unless you mean it.",
+      default: false,
+    });
+    const noncurrentVersionDays = new TerraformVariable(this, "noncurrent_version_retention_days", {
+      type: "number",
+      description: "Days S3 keeps overwritten or deleted object versions before removing them.",
+      default: 90,
+      validation: [
+        {
+          condition: hcl("var.noncurrent_version_retention_days >= 1"),
+          errorMessage: "noncurrent_version_retention_days must be at least 1.",
+        },
+      ],
+    });
+
+    this.key = new AppKey(this, "app_key", { namePrefix: namePrefix.stringValue });
+    this.data = new DataBucket(this, "data", {
+      namePrefix: namePrefix.stringValue,
+      kmsKeyArn: this.key.key.arn,
+      forceDestroy: bucketForceDestroy.booleanValue as unknown as boolean,
+      noncurrentVersionRetentionDays: noncurrentVersionDays.numberValue,
+    });
+    const subnetIds = network.getList("private_subnet_ids");
+    this.workSpace = new WorkFileSystem(this, "work_space", {
+      namePrefix: namePrefix.stringValue,
+      kmsKeyArn: this.key.key.arn,
+      // Two subnets, one per Availability Zone (see the network stack).
+      subnetIds: [0, 1].map((index) => Fn.element(subnetIds, index)),
+      securityGroupId: network.getString("efs_security_group_id"),
+    });
+    this.notifications = new NotificationTopic(this, "notifications", {
+      namePrefix: namePrefix.stringValue,
+      kmsKeyArn: this.key.key.arn,
+      notificationEmail: notificationEmail.stringValue,
+    });
+
+    this.pipeline = new TrainingPipeline(this, "pipeline", {
+      namePrefix: namePrefix.stringValue,
+      region: region.stringValue,
+      settings: this.pipelineSettings(),
+      logRetentionDays: logRetentionDays.numberValue,
+      key: this.key,
+      data: this.data,
+      workSpace: this.workSpace,
+      topic: this.notifications.topic,
+      network: {
+        subnetIds,
+        functionSecurityGroupId: network.getString("functions_security_group_id"),
+        comprehendJobSecurityGroupId: network.getString("comprehend_jobs_security_group_id"),
+      },
+    });
+
+    this.outputs();
+  }
+
+  private outputs(): void {
+    const outputs: Record<(typeof TRAINING_OUTPUTS)[number], { value: string; description: string }> = {
+      s3_bucket_name: {
+        value: this.data.bucket.bucket,
+        description: "Bucket to upload datasets to, under raw_data/.",
+      },
+      s3_bucket_arn: { value: this.data.bucket.arn, description: "ARN of the data bucket." },
+      kms_key_arn: {
+        value: this.key.key.arn,
+        description: "ARN of the KMS key that encrypts the app's data.",
+      },
+      sns_topic_arn: { value: this.notifications.topic.arn, description: "ARN of the pipeline's SNS topic." },
+      efs_file_system_id: {
+        value: this.workSpace.fileSystem.id,
+        description: "ID of the ETL's EFS work space.",
+      },
+      etl_function_name: {
+        value: this.pipeline.etl.function.functionName,
+        description: "Name of the ETL function.",
+      },
+      train_function_name: {
+        value: this.pipeline.train.function.functionName,
+        description: "Name of the function that starts classifier training.",
+      },
+      notify_function_name: {
+        value: this.pipeline.notify.function.functionName,
+        description: "Name of the function that reports training results.",
+      },
+    };
+    for (const [name, output] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, output);
+    }
+  }
+
+  private pipelineSettings(): TrainingPipelineSettings {
+    const variable = (name: string, config: TerraformVariableConfig) =>
+      new TerraformVariable(this, name, config);
+    const between = (name: string, min: number, max: number, what: string) => ({
+      condition: hcl(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`),
+      errorMessage: `${name} must be a whole number from ${min} to ${max} (${what}).`,
+    });
+    return {
+      etlMemorySize: variable("etl_memory_size", {
+        type: "number",
+        description:
+          "Memory of the ETL function in MB. Lambda gives CPU in proportion (1,769 MB = 1 vCPU); the ETL decompresses dataset members on every core it gets.",
+        default: 4096,
+        validation: [between("etl_memory_size", 1024, 10240, "Lambda's memory range for this workload")],
+      }).numberValue,
+      minDocsPerLabel: variable("min_docs_per_label", {
+        type: "number",
+        description:
+          "Labels with fewer training documents are left out of training (Comprehend needs at least 50).",
+        default: 50,
+        validation: [between("min_docs_per_label", 50, 1000000, "Comprehend's multi-class minimum is 50")],
+      }).numberValue,
+      maxDocBytes: variable("max_doc_bytes", {
+        type: "number",
+        description: "Longer documents are cut, at a character boundary, to this many UTF-8 bytes.",
+        default: 10000,
+        validation: [between("max_doc_bytes", 100, 10000, "ClassifyDocument accepts at most 10,000 bytes")],
+      }).numberValue,
+      csvLabelColumn: variable("csv_label_column", {
+        type: "string",
+        description: "For CSV ticket exports uploaded to raw_data/: the column holding the label.",
+        default: "assignment_group",
+      }).stringValue,
+      csvTextColumns: Fn.join(
+        ",",
+        variable("csv_text_columns", {
+          type: "list(string)",
+          description: "For CSV ticket exports: the columns joined into each document's text.",
+          default: ["short_description", "description"],
+          validation: [
+            {
+              condition: hcl("length(var.csv_text_columns) > 0"),
+              errorMessage: "csv_text_columns needs at least one column.",
+            },
+          ],
+        }).listValue,
+      ),
+      trainingPricePerHour: variable("training_price_per_hour", {
+        type: "number",
+        description:
+          "Comprehend custom classifier training price in USD per hour, used for cost lines in the emails.",
+        default: 3,
+      }).numberValue,
+      classifierCheckSchedule: variable("classifier_check_schedule", {
+        type: "string",
+        description:
+          "How often the app's classifiers in training are checked for failure (EventBridge schedule).",
+        default: "rate(30 minutes)",
+        validation: [
+          {
+            condition: hcl('can(regex("^(rate|cron)[(].+[)]$", var.classifier_check_schedule))'),
+            errorMessage:
+              "classifier_check_schedule must be an EventBridge rate(...) or cron(...) expression.",
+          },
+        ],
+      }).stringValue,
+    };
+  }
+}
