@@ -157,7 +157,7 @@ export function seedStubStates(
   return paths;
 }
 
-function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, log: string[]): string {
+export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, log: string[]): string {
   const result = spawnSync("terraform", args, { cwd, env, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";

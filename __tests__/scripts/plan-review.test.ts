@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  offlineOverride,
+  PlanReviewError,
+  parseArgs,
+  seedStubStates,
+  stubState,
+  terraform,
+  terraformEnv,
+} from "../../scripts/plan-review";
+import { renderMarkdown, renderText, summarizePlan } from "../../scripts/plan/summary";
+
+const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "plan", name), "utf8"));
+
+describe("plan summary", () => {
+  it("counts adds, changes, replacements and destroys of managed resources only", () => {
+    const summary = summarizePlan("training", fixture("mixed.plan.json"));
+
+    expect(summary).toMatchObject({ stack: "training", add: 2, change: 1, replace: 1, destroy: 1 });
+    expect(summary.outputs).toEqual(["api_url", "vpc_id"]);
+    expect(renderText(summary)).toBe("training: 2 to add, 1 to change, 1 to replace, 1 to destroy");
+  });
+
+  it("calls out every destroyed or replaced resource by address", () => {
+    const markdown = renderMarkdown([summarizePlan("training", fixture("mixed.plan.json"))]);
+
+    expect(markdown).toContain("| training | 2 | 1 | 1 | 1 |");
+    expect(markdown).toContain("**training** destroys or replaces 2 resource(s)");
+    expect(markdown).toContain("`aws_s3_bucket.old` (delete)");
+    expect(markdown).toContain("`aws_lambda_function.f` (replace)");
+  });
+
+  it("raises no warning for a plan that only adds", () => {
+    const markdown = renderMarkdown([
+      summarizePlan("network", {
+        resource_changes: [{ address: "aws_vpc.v", mode: "managed", type: "aws_vpc", change: { actions: ["create"] } }],
+      }),
+    ]);
+
+    expect(markdown).not.toContain("WARNING");
+  });
+});
+
+describe("offline plan review", () => {
+  const training = {
+    name: "training",
+    dir: "/unused",
+    config: { data: { terraform_remote_state: { network_state: { backend: "local", config: {} } } } },
+  };
+  const network = { name: "network", dir: "/unused", config: { output: { vpc_id: {}, private_subnet_ids: {} } } };
+
+  it("swaps in test credentials, a local backend and stub upstream state", () => {
+    const override = offlineOverride(training, { network_state: "upstream-network.tfstate" });
+
+    expect(override.provider.aws).toMatchObject({ skip_credentials_validation: true, skip_requesting_account_id: true });
+    expect(override.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
+    expect(override.data?.terraform_remote_state).toEqual({
+      network_state: { backend: "local", config: { path: "upstream-network.tfstate" } },
+    });
+  });
+
+  it("seeds a stub state holding every output the upstream stack declares", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plan-review-"));
+    const stubs = { network: { vpc_id: "vpc-1", private_subnet_ids: ["subnet-1", "subnet-2"] } };
+
+    const paths = seedStubStates(training, [network, training], stubs, dir);
+
+    const state = JSON.parse(readFileSync(join(dir, paths.network_state as string), "utf8"));
+    expect(state.version).toBe(4);
+    expect(state.outputs.private_subnet_ids).toEqual({ value: ["subnet-1", "subnet-2"], type: ["list", "string"] });
+  });
+
+  it("refuses to plan when the stub lacks an output the upstream declares", () => {
+    const dir = mkdtempSync(join(tmpdir(), "plan-review-"));
+
+    const seed = () => seedStubStates(training, [network, training], { network: { vpc_id: "vpc-1" } }, dir);
+
+    expect(seed).toThrow(PlanReviewError);
+    expect(seed).toThrow("lacks network output(s) private_subnet_ids");
+  });
+
+  it("writes state the remote-state data source can read", () => {
+    expect(JSON.parse(stubState({ enabled: true, count: 2 })).outputs).toEqual({
+      enabled: { value: true, type: "bool" },
+      count: { value: 2, type: "number" },
+    });
+  });
+
+  it("fails, not skips, when terraform is not installed", () => {
+    const run = () => terraform(["version"], tmpdir(), { PATH: "/nonexistent" }, []);
+
+    expect(run).toThrow(PlanReviewError);
+    expect(run).toThrow("terraform is not installed");
+  });
+
+  it("uses the shipped CLI config only when the provider mirror exists and no usable config is set", () => {
+    const env = terraformEnv(false, { TF_CLI_CONFIG_FILE: "/nonexistent/.terraformrc" });
+
+    expect(env.TF_CLI_CONFIG_FILE).toMatch(/terraform\/offline\.tfrc$/);
+    expect(terraformEnv(true, {}).TF_CLI_CONFIG_FILE).toBeUndefined();
+  });
+
+  it("plans the example variables offline and the real ones online", () => {
+    expect(parseArgs([], {}).varFile).toMatch(/terraform\.tfvars\.example$/);
+    expect(parseArgs(["--online"], {}).varFile).toMatch(/terraform\.tfvars$/);
+    expect(parseArgs(["--stacks", "network,training"], {}).stacks).toEqual(["network", "training"]);
+    expect(() => parseArgs(["--bogus"], {})).toThrow('Unknown argument "--bogus"');
+  });
+});

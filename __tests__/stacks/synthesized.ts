@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "cdktf";
+import type { StateBackendConfig } from "../../stacks/config";
+import { composeStacks } from "../../stacks/index";
+
+/** A synthesized stack as Terraform reads it (cdk.tf.json). */
+export interface StackJson {
+  terraform: { backend: Record<string, Record<string, unknown>> };
+  variable: Record<string, { type: string; description?: string; default?: unknown; validation?: unknown[] }>;
+  output: Record<string, { value: unknown; description?: string }>;
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+export interface SynthesizedApp {
+  readonly outdir: string;
+  readonly stacks: Record<string, StackJson>;
+  readonly manifest: { stacks: Record<string, { dependencies: string[]; synthesizedStackPath: string }> };
+}
+
+/** Synthesizes the whole app into a temp dir, as `npm run synth` does into cdktf.out. */
+export function synthesizeApp(backend: StateBackendConfig = { kind: "local" }): SynthesizedApp {
+  const outdir = mkdtempSync(join(tmpdir(), "cdktf-test-"));
+  const app = new App({ outdir, skipValidation: false });
+  composeStacks(app, backend);
+  app.synth();
+  const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
+  const stacks: Record<string, StackJson> = {};
+  for (const [name, stack] of Object.entries(manifest.stacks as SynthesizedApp["manifest"]["stacks"])) {
+    stacks[name] = JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8"));
+  }
+  return { outdir, stacks, manifest };
+}
+
+/** Every resource of a type, as [logical name, config] pairs. */
+export function resourcesOf(stack: StackJson, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(stack.resource[type] ?? {});
+}
+
+export function dataOf(stack: StackJson, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(stack.data?.[type] ?? {});
+}
+
+export interface PolicyStatement {
+  sid?: string;
+  effect?: string;
+  actions?: string[];
+  resources?: string[];
+  condition?: { test: string; variable: string; values: string[] }[];
+}
+
+/** All IAM policy statements in a stack, written as aws_iam_policy_document data sources. */
+export function policyStatements(stack: StackJson): { document: string; statement: PolicyStatement }[] {
+  return dataOf(stack, "aws_iam_policy_document").flatMap(([document, config]) =>
+    ((config.statement as PolicyStatement[] | undefined) ?? []).map((statement) => ({ document, statement })),
+  );
+}
+
+/** The logical name a `${type.name.attr}` reference points at. */
+export function referencedName(reference: unknown): string | undefined {
+  return typeof reference === "string" ? /\$\{(?:data\.)?[a-z0-9_]+\.([A-Za-z0-9_]+)\./.exec(reference)?.[1] : undefined;
+}
