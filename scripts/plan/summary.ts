@@ -48,8 +48,16 @@ export function summarizePlan(stack: string, plan: PlanJson): StackPlanSummary {
   };
 }
 
-export function renderMarkdown(summaries: readonly StackPlanSummary[], heading = "Terraform plan review"): string {
-  const lines = [`## ${heading}`, "", "| stack | add | change | replace | destroy |", "| --- | ---: | ---: | ---: | ---: |"];
+export function renderMarkdown(
+  summaries: readonly StackPlanSummary[],
+  heading = "Terraform plan review",
+): string {
+  const lines = [
+    `## ${heading}`,
+    "",
+    "| stack | add | change | replace | destroy |",
+    "| --- | ---: | ---: | ---: | ---: |",
+  ];
   for (const s of summaries) {
     lines.push(`| ${s.stack} | ${s.add} | ${s.change} | ${s.replace} | ${s.destroy} |`);
   }
@@ -66,7 +74,8 @@ export function renderMarkdown(summaries: readonly StackPlanSummary[], heading =
       byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
     }
     lines.push("", `<details><summary>${s.stack}: ${s.resources.length} resource(s) in plan</summary>`, "");
-    for (const [type, n] of [...byType].sort(([a], [b]) => a.localeCompare(b))) lines.push(`- ${type} × ${n}`);
+    for (const [type, n] of [...byType].sort(([a], [b]) => a.localeCompare(b)))
+      lines.push(`- ${type} × ${n}`);
     if (s.outputs.length > 0) lines.push("", `Outputs: ${s.outputs.map((o) => `\`${o}\``).join(", ")}`);
     lines.push("", "</details>");
   }
