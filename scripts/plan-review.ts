@@ -54,19 +54,45 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   return { online, stacks, varFile: resolve(root, varFile) };
 }
 
-/** Stacks in the order cdktf wrote them to the manifest, which follows their dependencies. */
+/** Stacks with each one after the stacks it depends on, so upstream plans come first. */
 export function readSynthesizedStacks(dir = outDir): SynthesizedStack[] {
   const manifestPath = join(dir, "manifest.json");
   if (!existsSync(manifestPath))
     throw new PlanReviewError(`${manifestPath} not found: run npm run synth first`);
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
-    stacks: Record<string, { name: string; workingDirectory: string; synthesizedStackPath: string }>;
+    stacks: Record<
+      string,
+      { name: string; workingDirectory: string; synthesizedStackPath: string; dependencies: string[] }
+    >;
   };
-  return Object.values(manifest.stacks).map((stack) => ({
+  const stacks = dependencyOrder(Object.values(manifest.stacks));
+  return stacks.map((stack) => ({
     name: stack.name,
     dir: join(dir, stack.workingDirectory),
     config: JSON.parse(readFileSync(join(dir, stack.synthesizedStackPath), "utf8")),
   }));
+}
+
+export function dependencyOrder<T extends { name: string; dependencies: readonly string[] }>(
+  stacks: readonly T[],
+): T[] {
+  const ordered: T[] = [];
+  const placed = new Set<string>();
+  const pending = [...stacks];
+  while (pending.length > 0) {
+    const ready = pending.findIndex((stack) =>
+      stack.dependencies.every((dependency) => placed.has(dependency)),
+    );
+    if (ready < 0) {
+      throw new PlanReviewError(
+        `stack dependencies form a cycle or name a missing stack: ${pending.map((s) => s.name).join(", ")}`,
+      );
+    }
+    const [stack] = pending.splice(ready, 1) as [T];
+    ordered.push(stack);
+    placed.add(stack.name);
+  }
+  return ordered;
 }
 
 type StubOutputs = Record<string, Record<string, unknown>>;

@@ -1,11 +1,13 @@
 import type { App } from "cdktf";
 import type { StateBackendConfig } from "./config";
+import { InferenceStack } from "./inference-stack";
 import { NetworkStack } from "./network-stack";
 import { TrainingStack } from "./training-stack";
 
 export interface ComposedStacks {
   readonly network: NetworkStack;
   readonly training: TrainingStack;
+  readonly inference: InferenceStack;
 }
 
 /**
@@ -16,5 +18,8 @@ export function composeStacks(app: App, backend: StateBackendConfig): ComposedSt
   const network = new NetworkStack(app, { backend });
   const training = new TrainingStack(app, { backend });
   training.addDependency(network);
-  return { network, training };
+  const inference = new InferenceStack(app, { backend });
+  inference.addDependency(network);
+  inference.addDependency(training);
+  return { network, training, inference };
 }

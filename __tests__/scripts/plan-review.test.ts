@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderMarkdown, renderText, summarizePlan } from "../../scripts/plan/summary";
 import {
+  dependencyOrder,
   offlineOverride,
   PlanReviewError,
   parseArgs,
@@ -10,9 +12,9 @@ import {
   terraform,
   terraformEnv,
 } from "../../scripts/plan-review";
-import { renderMarkdown, renderText, summarizePlan } from "../../scripts/plan/summary";
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "plan", name), "utf8"));
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "plan", name), "utf8"));
 
 describe("plan summary", () => {
   it("counts adds, changes, replacements and destroys of managed resources only", () => {
@@ -35,7 +37,9 @@ describe("plan summary", () => {
   it("raises no warning for a plan that only adds", () => {
     const markdown = renderMarkdown([
       summarizePlan("network", {
-        resource_changes: [{ address: "aws_vpc.v", mode: "managed", type: "aws_vpc", change: { actions: ["create"] } }],
+        resource_changes: [
+          { address: "aws_vpc.v", mode: "managed", type: "aws_vpc", change: { actions: ["create"] } },
+        ],
       }),
     ]);
 
@@ -49,12 +53,19 @@ describe("offline plan review", () => {
     dir: "/unused",
     config: { data: { terraform_remote_state: { network_state: { backend: "local", config: {} } } } },
   };
-  const network = { name: "network", dir: "/unused", config: { output: { vpc_id: {}, private_subnet_ids: {} } } };
+  const network = {
+    name: "network",
+    dir: "/unused",
+    config: { output: { vpc_id: {}, private_subnet_ids: {} } },
+  };
 
   it("swaps in test credentials, a local backend and stub upstream state", () => {
     const override = offlineOverride(training, { network_state: "upstream-network.tfstate" });
 
-    expect(override.provider.aws).toMatchObject({ skip_credentials_validation: true, skip_requesting_account_id: true });
+    expect(override.provider.aws).toMatchObject({
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+    });
     expect(override.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
     expect(override.data?.terraform_remote_state).toEqual({
       network_state: { backend: "local", config: { path: "upstream-network.tfstate" } },
@@ -69,7 +80,10 @@ describe("offline plan review", () => {
 
     const state = JSON.parse(readFileSync(join(dir, paths.network_state as string), "utf8"));
     expect(state.version).toBe(4);
-    expect(state.outputs.private_subnet_ids).toEqual({ value: ["subnet-1", "subnet-2"], type: ["list", "string"] });
+    expect(state.outputs.private_subnet_ids).toEqual({
+      value: ["subnet-1", "subnet-2"],
+      type: ["list", "string"],
+    });
   });
 
   it("refuses to plan when the stub lacks an output the upstream declares", () => {
@@ -100,6 +114,19 @@ describe("offline plan review", () => {
 
     expect(env.TF_CLI_CONFIG_FILE).toMatch(/terraform\/offline\.tfrc$/);
     expect(terraformEnv(true, {}).TF_CLI_CONFIG_FILE).toBeUndefined();
+  });
+
+  it("plans upstream stacks before the stacks that read their state", () => {
+    const order = dependencyOrder([
+      { name: "inference", dependencies: ["network", "training"] },
+      { name: "network", dependencies: [] },
+      { name: "training", dependencies: ["network"] },
+    ]).map((stack) => stack.name);
+
+    expect(order).toEqual(["network", "training", "inference"]);
+    expect(() => dependencyOrder([{ name: "a", dependencies: ["b"] }])).toThrow(
+      "cycle or name a missing stack: a",
+    );
   });
 
   it("plans the example variables offline and the real ones online", () => {

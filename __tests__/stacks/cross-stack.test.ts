@@ -2,11 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readBackendConfig } from "../../stacks/config";
 import { NETWORK_OUTPUTS } from "../../stacks/network-stack";
-import { dataOf, type SynthesizedApp, type StackJson, synthesizeApp } from "./synthesized";
+import { dataOf, type StackJson, type SynthesizedApp, synthesizeApp } from "./synthesized";
 
 const referencedOutputs = (stack: StackJson, remoteState: string): string[] => {
   const pattern = new RegExp(`data\\.terraform_remote_state\\.${remoteState}\\.outputs\\.([a-z0-9_]+)`, "g");
-  return [...new Set([...JSON.stringify(stack.resource).matchAll(pattern)].map((m) => m[1] as string))].sort();
+  return [
+    ...new Set([...JSON.stringify(stack.resource).matchAll(pattern)].map((m) => m[1] as string)),
+  ].sort();
 };
 
 describe("cross-stack wiring in cdktf.out", () => {
@@ -25,13 +27,18 @@ describe("cross-stack wiring in cdktf.out", () => {
     const training = local.stacks.training as StackJson;
     const [[, remote]] = dataOf(training, "terraform_remote_state") as [[string, Record<string, unknown>]];
 
-    expect(remote).toMatchObject({ backend: "local", config: { path: network.terraform.backend.local?.path } });
+    expect(remote).toMatchObject({
+      backend: "local",
+      config: { path: network.terraform.backend.local?.path },
+    });
   });
 
   it("references only outputs the network stack declares, and the plan review stubs them all", () => {
     const network = local.stacks.network as StackJson;
     const used = referencedOutputs(local.stacks.training as StackJson, "network_state");
-    const stubs = JSON.parse(readFileSync(join(__dirname, "..", "..", "review", "upstream-stubs.json"), "utf8"));
+    const stubs = JSON.parse(
+      readFileSync(join(__dirname, "..", "..", "review", "upstream-stubs.json"), "utf8"),
+    );
 
     expect(used.length).toBeGreaterThanOrEqual(4);
     for (const output of used) expect(Object.keys(network.output)).toContain(output);
@@ -55,7 +62,10 @@ describe("cross-stack wiring in cdktf.out", () => {
     const [[, remote]] = dataOf(app.stacks.training as StackJson, "terraform_remote_state") as [
       [string, Record<string, unknown>],
     ];
-    expect(remote).toMatchObject({ backend: "s3", config: { bucket: "team-state", key: "comprehend-itsr/network.tfstate" } });
+    expect(remote).toMatchObject({
+      backend: "s3",
+      config: { bucket: "team-state", key: "comprehend-itsr/network.tfstate" },
+    });
   });
 
   it("refuses an S3 backend without a region", () => {

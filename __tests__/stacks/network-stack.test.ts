@@ -8,7 +8,12 @@ beforeAll(() => {
 
 describe("network stack", () => {
   it("has no way to the internet: no internet, NAT or egress-only gateway and no public addresses", () => {
-    for (const type of ["aws_internet_gateway", "aws_nat_gateway", "aws_egress_only_internet_gateway", "aws_eip"]) {
+    for (const type of [
+      "aws_internet_gateway",
+      "aws_nat_gateway",
+      "aws_egress_only_internet_gateway",
+      "aws_eip",
+    ]) {
       expect(resourcesOf(network, type)).toEqual([]);
     }
     const subnets = resourcesOf(network, "aws_subnet");
@@ -17,7 +22,10 @@ describe("network stack", () => {
   });
 
   it("routes nothing but local traffic and the S3 gateway endpoint", () => {
-    const tables = [...resourcesOf(network, "aws_route_table"), ...resourcesOf(network, "aws_default_route_table")];
+    const tables = [
+      ...resourcesOf(network, "aws_route_table"),
+      ...resourcesOf(network, "aws_default_route_table"),
+    ];
     expect(tables.length).toBeGreaterThanOrEqual(3);
     for (const [, table] of tables) expect(table.route ?? []).toEqual([]);
     expect(resourcesOf(network, "aws_route")).toEqual([]);
@@ -30,7 +38,9 @@ describe("network stack", () => {
   });
 
   it("locks down the default security group", () => {
-    const [[, defaultGroup]] = resourcesOf(network, "aws_default_security_group") as [[string, Record<string, unknown>]];
+    const [[, defaultGroup]] = resourcesOf(network, "aws_default_security_group") as [
+      [string, Record<string, unknown>],
+    ];
     expect(defaultGroup.ingress).toEqual([]);
     expect(defaultGroup.egress).toEqual([]);
   });
@@ -38,7 +48,9 @@ describe("network stack", () => {
   it("logs all traffic of the VPC", () => {
     const [[, flowLog]] = resourcesOf(network, "aws_flow_log") as [[string, Record<string, unknown>]];
     expect(flowLog.traffic_type).toBe("ALL");
-    const [[, logGroup]] = resourcesOf(network, "aws_cloudwatch_log_group") as [[string, Record<string, unknown>]];
+    const [[, logGroup]] = resourcesOf(network, "aws_cloudwatch_log_group") as [
+      [string, Record<string, unknown>],
+    ];
     expect(logGroup.retention_in_days).toBe("${var.log_retention_days}");
   });
 

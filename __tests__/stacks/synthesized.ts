@@ -60,5 +60,7 @@ export function policyStatements(stack: StackJson): { document: string; statemen
 
 /** The logical name a `${type.name.attr}` reference points at. */
 export function referencedName(reference: unknown): string | undefined {
-  return typeof reference === "string" ? /\$\{(?:data\.)?[a-z0-9_]+\.([A-Za-z0-9_]+)\./.exec(reference)?.[1] : undefined;
+  return typeof reference === "string"
+    ? /\$\{(?:data\.)?[a-z0-9_]+\.([A-Za-z0-9_]+)\./.exec(reference)?.[1]
+    : undefined;
 }

@@ -24,10 +24,12 @@ describe("training stack", () => {
   it("encrypts the app's data with one rotating customer-managed key", () => {
     const key = one("aws_kms_key");
     expect(key.enable_key_rotation).toBe(true);
-    const [keyName] = resourcesOf(training, "aws_kms_key")[0] as [string];
+    const [keyName] = resourcesOf(training, "aws_kms_key")[0] as [string, unknown];
 
     const encryption = one("aws_s3_bucket_server_side_encryption_configuration") as {
-      rule: { apply_server_side_encryption_by_default: { sse_algorithm: string; kms_master_key_id: string } }[];
+      rule: {
+        apply_server_side_encryption_by_default: { sse_algorithm: string; kms_master_key_id: string };
+      }[];
     };
     const byDefault = encryption.rule[0]?.apply_server_side_encryption_by_default;
     expect(byDefault?.sse_algorithm).toBe("aws:kms");
@@ -40,14 +42,18 @@ describe("training stack", () => {
   it("keeps the bucket private, versioned, owner-enforced and HTTPS-only, and deletable only when asked", () => {
     expect(one("aws_s3_bucket").force_destroy).toBe("${var.bucket_force_destroy}");
     expect(training.variable.bucket_force_destroy?.default).toBe(false);
-    expect(one("aws_s3_bucket_versioning")).toMatchObject({ versioning_configuration: { status: "Enabled" } });
+    expect(one("aws_s3_bucket_versioning")).toMatchObject({
+      versioning_configuration: { status: "Enabled" },
+    });
     expect(one("aws_s3_bucket_public_access_block")).toMatchObject({
       block_public_acls: true,
       block_public_policy: true,
       ignore_public_acls: true,
       restrict_public_buckets: true,
     });
-    expect(one("aws_s3_bucket_ownership_controls")).toMatchObject({ rule: { object_ownership: "BucketOwnerEnforced" } });
+    expect(one("aws_s3_bucket_ownership_controls")).toMatchObject({
+      rule: { object_ownership: "BucketOwnerEnforced" },
+    });
 
     const denyInsecure = policyStatements(training).find(
       ({ document, statement }) =>
@@ -64,7 +70,9 @@ describe("training stack", () => {
       root_directory: { path: "/mnt/data", creation_info: { owner_uid: 1001, owner_gid: 1001 } },
     });
     expect(resourcesOf(training, "aws_efs_mount_target")).toHaveLength(2);
-    const etl = resourcesOf(training, "aws_lambda_function").find(([, fn]) => fn.handler && fn.file_system_config);
+    const etl = resourcesOf(training, "aws_lambda_function").find(
+      ([, fn]) => fn.handler && fn.file_system_config,
+    );
     expect(etl?.[1].file_system_config).toMatchObject({ local_mount_path: "/mnt/data" });
   });
 
@@ -74,7 +82,9 @@ describe("training stack", () => {
     for (const [, fn] of functions) {
       expect(fn.runtime).toBe("nodejs22.x");
       expect(fn.vpc_config).toMatchObject({
-        subnet_ids: expect.stringContaining("data.terraform_remote_state.network_state.outputs.private_subnet_ids"),
+        subnet_ids: expect.stringContaining(
+          "data.terraform_remote_state.network_state.outputs.private_subnet_ids",
+        ),
         security_group_ids: [expect.stringContaining("outputs.functions_security_group_id")],
       });
       expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
@@ -116,7 +126,8 @@ describe("training stack", () => {
     const triggers = notification.lambda_function.map((t) => `${t.filter_prefix}*${t.filter_suffix}`);
 
     expect(triggers.sort()).toEqual(["output_data/*output.tar.gz", "raw_data/*.csv", "raw_data/*.zip"]);
-    for (const trigger of notification.lambda_function) expect(trigger.events).toEqual(["s3:ObjectCreated:*"]);
+    for (const trigger of notification.lambda_function)
+      expect(trigger.events).toEqual(["s3:ObjectCreated:*"]);
   });
 
   it("starts training only on the ETL's completion event", () => {
@@ -129,26 +140,40 @@ describe("training stack", () => {
   });
 
   it("sends every function's failed asynchronous invocations to the operator's topic", () => {
-    const [topicName] = resourcesOf(training, "aws_sns_topic")[0] as [string];
+    const [topicName] = resourcesOf(training, "aws_sns_topic")[0] as [string, unknown];
     const configs = resourcesOf(training, "aws_lambda_function_event_invoke_config").map(([, c]) => c) as {
       destination_config: { on_failure: { destination: string } };
     }[];
 
     expect(configs).toHaveLength(3);
-    for (const config of configs) expect(referencedName(config.destination_config.on_failure.destination)).toBe(topicName);
+    for (const config of configs)
+      expect(referencedName(config.destination_config.on_failure.destination)).toBe(topicName);
   });
 
   it("checks classifiers in training on a schedule, since a failed training writes no output", () => {
     expect(one("aws_cloudwatch_event_rule").schedule_expression).toBe("${var.classifier_check_schedule}");
-    expect(one("aws_cloudwatch_event_target").arn).toMatch(/aws_lambda_function\.pipeline_notify_function_\w+\.arn/);
+    expect(one("aws_cloudwatch_event_target").arn).toMatch(
+      /aws_lambda_function\.pipeline_notify_function_\w+\.arn/,
+    );
   });
 
-  it("lets only Comprehend in this account assume the data access role", () => {
+  it("lets only Comprehend training this app's classifiers assume the data access role", () => {
     const trust = dataOf(training, "aws_iam_policy_document")
-      .flatMap(([, doc]) => (doc.statement as { principals?: { identifiers: string[] }[]; condition?: unknown[] }[]))
+      .flatMap(
+        ([, doc]) => doc.statement as { principals?: { identifiers: string[] }[]; condition?: unknown[] }[],
+      )
       .find((statement) => statement.principals?.[0]?.identifiers.includes("comprehend.amazonaws.com"));
     expect(trust?.condition).toEqual([
-      { test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringContaining("aws_kms_key")] },
+      {
+        test: "StringEquals",
+        variable: "aws:SourceAccount",
+        values: [expect.stringContaining("aws_kms_key")],
+      },
+      {
+        test: "ArnLike",
+        variable: "aws:SourceArn",
+        values: [expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*$/)],
+      },
     ]);
   });
 

@@ -7,6 +7,8 @@ export interface ComprehendDataAccessRoleProps {
   readonly namePrefix: string;
   readonly accountId: string;
   readonly bucketArn: string;
+  /** The classifiers this app trains; only their training may use the role. */
+  readonly classifierArns: string;
   readonly inputPrefix: string;
   readonly outputPrefix: string;
   readonly kmsKeyArn: string;
@@ -27,7 +29,10 @@ export class ComprehendDataAccessRole extends Construct {
           actions: ["sts:AssumeRole"],
           principals: [{ type: "Service", identifiers: ["comprehend.amazonaws.com"] }],
           // Without it, Comprehend acting for another account could be pointed at this role.
-          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [props.accountId] }],
+          condition: [
+            { test: "StringEquals", variable: "aws:SourceAccount", values: [props.accountId] },
+            { test: "ArnLike", variable: "aws:SourceArn", values: [props.classifierArns] },
+          ],
         },
       ],
     });

@@ -122,6 +122,7 @@ export class TrainingPipeline extends Construct {
       namePrefix,
       accountId: key.accountId,
       bucketArn: data.bucket.arn,
+      classifierArns,
       inputPrefix: DATA_PREFIXES.prepped,
       outputPrefix: DATA_PREFIXES.output,
       kmsKeyArn: keyArn,
@@ -151,6 +152,7 @@ export class TrainingPipeline extends Construct {
           actions: [
             "comprehend:CreateDocumentClassifier",
             "comprehend:DescribeDocumentClassifier",
+            "comprehend:ListTagsForResource",
             "comprehend:TagResource",
           ],
           resources: [classifierArns],

@@ -1,0 +1,148 @@
+import { CLASSIFY_PATH } from "../../stacks/constructs/classification-api";
+import { ENDPOINT_SCALABLE_DIMENSION } from "../../stacks/constructs/comprehend-endpoint";
+import { policyStatements, referencedName, resourcesOf, type StackJson, synthesizeApp } from "./synthesized";
+
+let inference: StackJson;
+
+beforeAll(() => {
+  inference = synthesizeApp().stacks.inference as StackJson;
+});
+
+const one = (type: string): Record<string, unknown> => {
+  const resources = resourcesOf(inference, type);
+  expect(resources).toHaveLength(1);
+  return (resources[0] as [string, Record<string, unknown>])[1];
+};
+
+describe("inference stack", () => {
+  it("holds the endpoint's desired model and units in terraform_data, so a plan shows them change", () => {
+    const desired = one("terraform_data") as { input: Record<string, unknown> };
+
+    expect(desired.input).toMatchObject({
+      endpoint_name: "${var.name_prefix}-endpoint",
+      model_arn: "${var.document_classifier_arn}",
+      desired_inference_units: "${var.inference_units}",
+    });
+  });
+
+  it("carries out the endpoint's whole lifecycle with a CRUD-scoped Lambda invocation", () => {
+    const [desiredName] = resourcesOf(inference, "terraform_data")[0] as [string, unknown];
+    const invocation = one("aws_lambda_invocation");
+
+    expect(invocation).toMatchObject({ lifecycle_scope: "CRUD", terraform_key: "tf" });
+    expect(invocation.input).toBe(`\${jsonencode(terraform_data.${desiredName}.output)}`);
+    expect(invocation.function_name).toMatch(
+      /aws_lambda_function\.endpoint_lifecycle_function_\w+\.function_name/,
+    );
+  });
+
+  it("validates the classifier ARN and keeps inference units within 1-10", () => {
+    const arnCheck = inference.variable.document_classifier_arn?.validation?.[0] as { condition: string };
+    expect(arnCheck.condition).toContain("document-classifier/");
+    expect(inference.variable.document_classifier_arn?.default).toBeUndefined();
+    const unitsCheck = inference.variable.inference_units?.validation?.[0] as { condition: string };
+    expect(unitsCheck.condition).toContain("var.inference_units >= 1 && var.inference_units <= 10");
+  });
+
+  it("scales inference units only when asked", () => {
+    const target = one("aws_appautoscaling_target");
+    expect(target).toMatchObject({
+      service_namespace: "comprehend",
+      scalable_dimension: ENDPOINT_SCALABLE_DIMENSION,
+    });
+    expect(String(target.count)).toContain("var.endpoint_autoscaling_enabled");
+    expect(inference.variable.endpoint_autoscaling_enabled?.default).toBe(false);
+    expect(one("aws_appautoscaling_policy")).toMatchObject({
+      policy_type: "TargetTrackingScaling",
+      target_tracking_scaling_policy_configuration: {
+        predefined_metric_specification: { predefined_metric_type: "ComprehendInferenceUtilization" },
+      },
+    });
+  });
+
+  it("requires SigV4 on every method of a regional API", () => {
+    expect(one("aws_api_gateway_rest_api")).toMatchObject({
+      endpoint_configuration: { types: ["REGIONAL"] },
+    });
+    const methods = resourcesOf(inference, "aws_api_gateway_method").map(([, m]) => m);
+    expect(methods.length).toBeGreaterThan(0);
+    for (const method of methods) expect(method.authorization).toBe("AWS_IAM");
+    expect(one("aws_api_gateway_resource").path_part).toBe(CLASSIFY_PATH);
+    expect(one("aws_api_gateway_integration")).toMatchObject({
+      type: "AWS_PROXY",
+      integration_http_method: "POST",
+    });
+  });
+
+  it("serves a prod stage with access logs and throttling, redeployed when the API changes", () => {
+    const stage = one("aws_api_gateway_stage") as {
+      stage_name: string;
+      access_log_settings: { destination_arn: string };
+    };
+    expect(stage.stage_name).toBe("prod");
+    expect(stage.access_log_settings.destination_arn).toMatch(
+      /aws_cloudwatch_log_group\.api_access_log_group_\w+\.arn/,
+    );
+    expect(one("aws_api_gateway_method_settings")).toMatchObject({
+      method_path: "*/*",
+      settings: {
+        throttling_rate_limit: "${var.api_throttling_rate_limit}",
+        throttling_burst_limit: "${var.api_throttling_burst_limit}",
+        data_trace_enabled: false,
+      },
+    });
+    const deployment = one("aws_api_gateway_deployment") as { triggers: { redeployment: string } };
+    expect(deployment.triggers.redeployment).toMatch(/^\$\{sha1\(jsonencode\(/);
+    expect(inference.output.rest_api_invoke_url?.value).toMatch(
+      new RegExp(`invoke_url\\}/${CLASSIFY_PATH}$`),
+    );
+  });
+
+  it("lets API Gateway invoke the classify function for this API's route only", () => {
+    const permission = one("aws_lambda_permission");
+    expect(permission.principal).toBe("apigateway.amazonaws.com");
+    expect(permission.source_arn).toMatch(new RegExp(`execution_arn\\}/\\*/POST/${CLASSIFY_PATH}$`));
+  });
+
+  it("runs both functions on Node.js 22 inside the VPC", () => {
+    const functions = resourcesOf(inference, "aws_lambda_function").map(([, fn]) => fn);
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.runtime).toBe("nodejs22.x");
+      expect(fn.vpc_config).toMatchObject({
+        subnet_ids: expect.stringContaining(
+          "data.terraform_remote_state.network_state.outputs.private_subnet_ids",
+        ),
+      });
+    }
+  });
+
+  it("lets the classify function call ClassifyDocument on its endpoint and nothing else", () => {
+    const classify = resourcesOf(inference, "aws_lambda_function").find(([, fn]) =>
+      String(fn.function_name).endsWith("-classify"),
+    );
+    const role = referencedName(classify?.[1].role);
+    const statements = policyStatements(inference).filter(({ document }) =>
+      document.startsWith("api_classify_policy"),
+    );
+
+    expect(role).toMatch(/^api_classify_role/);
+    const own = statements.filter(({ statement }) => statement.sid === "Classify");
+    expect(own).toHaveLength(1);
+    expect(own[0]?.statement.actions).toEqual(["comprehend:ClassifyDocument"]);
+    expect(own[0]?.statement.resources?.[0]).toContain("endpoint_arn");
+  });
+
+  it("grants no wildcard actions", () => {
+    for (const { statement } of policyStatements(inference)) {
+      for (const action of statement.actions ?? []) expect(action).not.toContain("*");
+    }
+  });
+
+  it("decrypts the model with the training stack's key", () => {
+    const decrypt = policyStatements(inference).find(({ statement }) => statement.sid === "DecryptModel");
+    expect(decrypt?.statement.resources).toEqual([
+      "${data.terraform_remote_state.training_state.outputs.kms_key_arn}",
+    ]);
+  });
+});

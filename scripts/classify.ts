@@ -1,0 +1,117 @@
+/**
+ * Signed command-line client of the classification API, the TypeScript counterpart of the original sample's
+ * apiclientinvoke.py:
+ *
+ *   npm run classify -- [--url <api-url>] [--region <region>] [--file <path>] ["text"]
+ *
+ * Credentials come from the standard AWS chain (profile or environment); the request is signed with SigV4
+ * for execute-api because every method of the API uses AWS_IAM authorisation.
+ */
+import { spawnSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { parseCliArgs, resolveText, type TextSources, USAGE, UsageError } from "./classify/args";
+import { type HttpAnswer, NetworkError, sendRequest, signClassifyRequest } from "./classify/request";
+import { EXIT_NETWORK, EXIT_OK, EXIT_USAGE, interpretResponse } from "./classify/response";
+import { methodUrl, type RunCommand, readDeployedUrl, regionOfHost, resolveRegion } from "./classify/target";
+
+const projectRoot = resolve(__dirname, "..");
+
+export interface ClientDeps extends TextSources {
+  env: NodeJS.ProcessEnv;
+  runCommand: RunCommand;
+  credentials: AwsCredentialIdentityProvider;
+  send: (request: Awaited<ReturnType<typeof signClassifyRequest>>) => Promise<HttpAnswer>;
+  now: () => Date;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export async function main(argv: readonly string[], deps: ClientDeps): Promise<number> {
+  try {
+    const options = parseCliArgs(argv);
+    if (options.help) {
+      deps.stdout(USAGE);
+      return EXIT_OK;
+    }
+    const text = await resolveText(options, deps);
+    const url = methodUrl(options.url ?? readDeployedUrl(deps.runCommand));
+    const region = resolveRegion(options.region, deps.env, url);
+    const hostRegion = regionOfHost(url);
+    if (hostRegion && hostRegion !== region) {
+      deps.stderr(
+        `Warning: signing for ${region} but the API is in ${hostRegion}; API Gateway will reject the signature.`,
+      );
+    }
+    const credentials = await loadCredentials(deps.credentials);
+    const request = await signClassifyRequest({ url, region, text, credentials, signingDate: deps.now() });
+    const outcome = interpretResponse(await deps.send(request));
+    if (outcome.stdout !== undefined) deps.stdout(outcome.stdout);
+    if (outcome.stderr !== undefined) deps.stderr(outcome.stderr);
+    return outcome.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      deps.stderr(error.message);
+      return EXIT_USAGE;
+    }
+    if (error instanceof NetworkError) {
+      deps.stderr(`${error.message}. Check the URL, your network/VPN and proxy settings.`);
+      return EXIT_NETWORK;
+    }
+    throw error;
+  }
+}
+
+async function loadCredentials(provider: AwsCredentialIdentityProvider): Promise<AwsCredentialIdentity> {
+  try {
+    return await provider();
+  } catch (error) {
+    throw new UsageError(
+      "No usable AWS credentials: set AWS_PROFILE (and log in, e.g. aws sso login) or AWS_ACCESS_KEY_ID/" +
+        `AWS_SECRET_ACCESS_KEY. ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+async function readStdin(): Promise<string | null> {
+  if (process.stdin.isTTY) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const runCommand: RunCommand = (command, args) => {
+  const result = spawnSync(command, args, { cwd: projectRoot, encoding: "utf8" });
+  return {
+    status: result.status,
+    stdout: result.stdout ?? "",
+    stderr: result.stderr ?? "",
+    error: result.error,
+  };
+};
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    env: process.env,
+    runCommand,
+    credentials: fromNodeProviderChain(),
+    send: (request) => sendRequest(request),
+    now: () => new Date(),
+    // npm runs scripts from the project root; a relative --file means relative to where the user typed it.
+    readFile: (path) => readFile(resolve(process.env.INIT_CWD ?? process.cwd(), path), "utf8"),
+    readStdin,
+    stdout: (text) => console.log(text),
+    stderr: (text) => console.error(text),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,144 @@
+import { TerraformOutput, TerraformVariable, type TerraformVariableConfig } from "cdktf";
+import type { Construct } from "constructs";
+import { AppStack, type AppStackProps } from "./app-stack";
+import { ClassificationApi } from "./constructs/classification-api";
+import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
+import { hcl } from "./constructs/terraform-expression";
+
+/** A document classifier ARN, with or without a version. */
+export const CLASSIFIER_ARN_PATTERN =
+  "^arn:aws[a-z-]*:comprehend:[a-z0-9-]+:[0-9]{12}:document-classifier/[a-zA-Z0-9-]{1,63}(/version/[a-zA-Z0-9-]{1,63})?$";
+
+export const INFERENCE_OUTPUTS = [
+  "rest_api_invoke_url",
+  "rest_api_id",
+  "comprehend_endpoint_arn",
+  "classify_function_name",
+] as const;
+
+/**
+ * The original sample's APIGWInferenceStack and the endpoint half of ExtractLoadTransformEndPointCreateStack:
+ * deployed once training has produced a classifier, and destroyed to stop paying for the endpoint.
+ */
+export class InferenceStack extends AppStack {
+  readonly endpoint: ComprehendEndpoint;
+  readonly api: ClassificationApi;
+
+  constructor(scope: Construct, props: AppStackProps) {
+    super(scope, "inference", props);
+    const { namePrefix, region, logRetentionDays } = this.variables;
+    const network = this.upstreamState("network");
+    const training = this.upstreamState("training");
+    const variable = (name: string, config: TerraformVariableConfig) =>
+      new TerraformVariable(this, name, config);
+    const wholeNumber = (name: string, min: number, max: number) => ({
+      condition: hcl(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`),
+      errorMessage: `${name} must be a whole number from ${min} to ${max}.`,
+    });
+
+    const classifierArn = variable("document_classifier_arn", {
+      type: "string",
+      description:
+        "ARN of the trained classifier to serve, from the training-finished email (arn:aws:comprehend:<region>:<account>:document-classifier/<name>[/version/<version>]).",
+      validation: [
+        {
+          condition: hcl(`can(regex("${CLASSIFIER_ARN_PATTERN}", var.document_classifier_arn))`),
+          errorMessage:
+            "document_classifier_arn must be a Comprehend document classifier ARN such as arn:aws:comprehend:us-east-1:111122223333:document-classifier/comprehend-itsr-dataverse-files-3fa9c2d41b7e/version/v-3fa9c2d41b7e.",
+        },
+      ],
+    });
+    const inferenceUnits = variable("inference_units", {
+      type: "number",
+      description:
+        "Inference units of the endpoint (1 unit = 100 characters per second); each is billed per second while the endpoint exists.",
+      default: 1,
+      validation: [wholeNumber("inference_units", 1, 10)],
+    });
+    const autoscalingEnabled = variable("endpoint_autoscaling_enabled", {
+      type: "bool",
+      description:
+        "Scale the endpoint's inference units with its utilization (Application Auto Scaling target tracking).",
+      default: false,
+    });
+    const autoscalingMax = variable("endpoint_autoscaling_max_inference_units", {
+      type: "number",
+      description: "Upper bound of inference units when autoscaling is enabled (at least inference_units).",
+      default: 4,
+      validation: [wholeNumber("endpoint_autoscaling_max_inference_units", 1, 10)],
+    });
+    const autoscalingTarget = variable("endpoint_autoscaling_target_utilization", {
+      type: "number",
+      description: "Inference utilization (percent) that autoscaling keeps the endpoint at.",
+      default: 70,
+      validation: [wholeNumber("endpoint_autoscaling_target_utilization", 10, 90)],
+    });
+    const rateLimit = variable("api_throttling_rate_limit", {
+      type: "number",
+      description: "Steady-state requests per second the API accepts before answering 429.",
+      default: 10,
+      validation: [wholeNumber("api_throttling_rate_limit", 1, 10000)],
+    });
+    const burstLimit = variable("api_throttling_burst_limit", {
+      type: "number",
+      description: "Requests the API accepts in a burst before answering 429.",
+      default: 20,
+      validation: [wholeNumber("api_throttling_burst_limit", 1, 5000)],
+    });
+    const manageLoggingRole = variable("manage_api_gateway_account_logging_role", {
+      type: "bool",
+      description:
+        "Create API Gateway's account-wide CloudWatch Logs role (needed for access logs). Set false if your account already has one configured.",
+      default: true,
+    });
+
+    const functionNetwork = {
+      subnetIds: network.getList("private_subnet_ids"),
+      securityGroupIds: [network.getString("functions_security_group_id")],
+    };
+    this.endpoint = new ComprehendEndpoint(this, "endpoint", {
+      namePrefix: namePrefix.stringValue,
+      region: region.stringValue,
+      endpointName: `${namePrefix.stringValue}-endpoint`,
+      modelArn: classifierArn.stringValue,
+      inferenceUnits: inferenceUnits.numberValue,
+      modelKmsKeyArn: training.getString("kms_key_arn"),
+      network: functionNetwork,
+      logRetentionDays: logRetentionDays.numberValue,
+      autoscaling: {
+        enabled: autoscalingEnabled.booleanValue as unknown as boolean,
+        maxInferenceUnits: autoscalingMax.numberValue,
+        targetUtilization: autoscalingTarget.numberValue,
+      },
+    });
+    this.api = new ClassificationApi(this, "api", {
+      namePrefix: namePrefix.stringValue,
+      partition: this.endpoint.partition,
+      endpointArn: this.endpoint.endpointArn,
+      network: functionNetwork,
+      logRetentionDays: logRetentionDays.numberValue,
+      throttlingRateLimit: rateLimit.numberValue,
+      throttlingBurstLimit: burstLimit.numberValue,
+      manageAccountLoggingRole: manageLoggingRole.booleanValue as unknown as boolean,
+    });
+
+    const outputs: Record<(typeof INFERENCE_OUTPUTS)[number], { value: string; description: string }> = {
+      rest_api_invoke_url: {
+        value: this.api.invokeUrl,
+        description: 'URL to POST {"Text": "..."} to, signed with SigV4 (npm run classify does it).',
+      },
+      rest_api_id: { value: this.api.restApi.id, description: "ID of the classification REST API." },
+      comprehend_endpoint_arn: {
+        value: this.endpoint.endpointArn,
+        description: "ARN of the Comprehend endpoint.",
+      },
+      classify_function_name: {
+        value: this.api.classifyFunction.function.functionName,
+        description: "Name of the function behind the API.",
+      },
+    };
+    for (const [name, output] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, output);
+    }
+  }
+}
