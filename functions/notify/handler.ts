@@ -1,0 +1,45 @@
+import { ComprehendClient } from "@aws-sdk/client-comprehend";
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { Context, S3Event, ScheduledEvent } from "aws-lambda";
+import { createLogger } from "../shared/logger";
+import { readNotifyConfig } from "./config";
+import { checkClassifiers, handleOutputObject, type NotifyDeps, type NotifyResult } from "./notify";
+
+const logger = createLogger("notify");
+const deps: NotifyDeps = {
+  config: readNotifyConfig(),
+  comprehend: new ComprehendClient({}),
+  sns: new SNSClient({}),
+  logger,
+};
+
+function isS3Event(event: unknown): event is S3Event {
+  const records = (event as Partial<S3Event> | null)?.Records;
+  return Array.isArray(records) && records.every((record) => record?.eventSource === "aws:s3");
+}
+
+function isScheduledEvent(event: unknown): event is ScheduledEvent {
+  const candidate = event as Partial<ScheduledEvent> | null;
+  return candidate?.source === "aws.events" && candidate["detail-type"] === "Scheduled Event";
+}
+
+/** S3 `output.tar.gz` created -> report that run; EventBridge schedule -> sweep the app's classifiers. */
+export const handler = async (event: S3Event | ScheduledEvent, context: Context): Promise<NotifyResult[]> => {
+  logger.addContext(context);
+  if (isScheduledEvent(event)) return checkClassifiers(deps);
+  if (isS3Event(event)) {
+    const results: NotifyResult[] = [];
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith("ObjectCreated:")) {
+        const reason = `S3 event ${record.eventName} is not an object creation`;
+        logger.warn("Ignoring an S3 event", { reason });
+        results.push({ outcome: "ignored", reason });
+        continue;
+      }
+      results.push(await handleOutputObject(deps, record.s3.bucket.name, record.s3.object.key));
+    }
+    return results;
+  }
+  logger.warn("Ignoring an invocation that is neither an S3 event nor a scheduled event", { event });
+  return [{ outcome: "ignored", reason: "unsupported event" }];
+};

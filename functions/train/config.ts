@@ -1,0 +1,94 @@
+import { ConfigError, readConfig } from "../shared/config";
+import { assertNamePrefix, NamingError, partitionAndAccount } from "../training-shared/naming";
+import { readHourlyRate } from "../training-shared/pricing";
+
+export interface TrainConfig {
+  readonly topicArn: string;
+  readonly namePrefix: string;
+  readonly bucketName: string;
+  readonly preppedPrefix: string;
+  readonly outputPrefix: string;
+  readonly dataAccessRoleArn: string;
+  readonly kmsKeyArn: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  readonly pricePerHour: number;
+  /** Where classifiers of this function live; their ARNs are built from these three. */
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+const VPC_ID = /^[-0-9a-zA-Z]{1,32}$/;
+
+function readIdList(name: string, value: string, max: number): string[] {
+  const ids = value
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+  const bad = ids.filter((id) => !VPC_ID.test(id));
+  if (ids.length === 0 || ids.length > max || bad.length > 0) {
+    throw new ConfigError(
+      `${name} must be 1-${max} comma-separated ids of [-0-9a-zA-Z]${bad.length > 0 ? `; invalid: ${bad.join(", ")}` : ""}, got "${value}"`,
+    );
+  }
+  return ids;
+}
+
+function readPrefix(name: string, value: string): string {
+  if (value.startsWith("/") || !value.endsWith("/")) {
+    throw new ConfigError(
+      `${name} must be a key prefix like "prepped_data/" (no leading "/", trailing "/"), got "${value}"`,
+    );
+  }
+  return value;
+}
+
+/** Reads and checks everything the stack passes in, naming every problem at cold start. */
+export function readTrainConfig(env: NodeJS.ProcessEnv = process.env): TrainConfig {
+  const raw = readConfig(
+    [
+      "TOPIC_ARN",
+      "NAME_PREFIX",
+      "BUCKET_NAME",
+      "PREPPED_PREFIX",
+      "OUTPUT_PREFIX",
+      "DATA_ACCESS_ROLE_ARN",
+      "KMS_KEY_ARN",
+      "SUBNET_IDS",
+      "SECURITY_GROUP_IDS",
+      "AWS_REGION",
+    ],
+    env,
+  );
+  try {
+    assertNamePrefix(raw.NAME_PREFIX);
+  } catch (cause) {
+    if (cause instanceof NamingError) throw new ConfigError(cause.message, { cause });
+    throw cause;
+  }
+  const role = /^arn:[a-z0-9-]+:iam::\d{12}:role\/.+$/.test(raw.DATA_ACCESS_ROLE_ARN)
+    ? partitionAndAccount(raw.DATA_ACCESS_ROLE_ARN)
+    : undefined;
+  if (!role) {
+    throw new ConfigError(`DATA_ACCESS_ROLE_ARN must be an IAM role ARN, got "${raw.DATA_ACCESS_ROLE_ARN}"`);
+  }
+  if (!/^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(raw.KMS_KEY_ARN)) {
+    throw new ConfigError(`KMS_KEY_ARN must be a KMS key ARN, got "${raw.KMS_KEY_ARN}"`);
+  }
+  return {
+    topicArn: raw.TOPIC_ARN,
+    namePrefix: raw.NAME_PREFIX,
+    bucketName: raw.BUCKET_NAME,
+    preppedPrefix: readPrefix("PREPPED_PREFIX", raw.PREPPED_PREFIX),
+    outputPrefix: readPrefix("OUTPUT_PREFIX", raw.OUTPUT_PREFIX),
+    dataAccessRoleArn: raw.DATA_ACCESS_ROLE_ARN,
+    kmsKeyArn: raw.KMS_KEY_ARN,
+    subnetIds: readIdList("SUBNET_IDS", raw.SUBNET_IDS, 16),
+    securityGroupIds: readIdList("SECURITY_GROUP_IDS", raw.SECURITY_GROUP_IDS, 5),
+    pricePerHour: readHourlyRate(env.TRAINING_PRICE_PER_HOUR),
+    partition: role.partition,
+    region: raw.AWS_REGION,
+    account: role.account,
+  };
+}

@@ -1,0 +1,82 @@
+import { assertRunId, NamingError } from "../training-shared/naming";
+import type { TrainConfig } from "./config";
+
+/** Raised when an `etl_completed` message cannot start training; the message names what is wrong. */
+export class InputError extends Error {
+  override readonly name = "InputError";
+}
+
+/** The part of the ETL's `etl_completed` detail this function relies on. */
+export interface EtlCompleted {
+  readonly run_id: string;
+  readonly training_data_uri: string;
+  readonly report_uri?: string | undefined;
+  readonly label_counts: Readonly<Record<string, number>>;
+  readonly label_count: number;
+  readonly document_count: number;
+  readonly source?: Readonly<Record<string, unknown>> | undefined;
+}
+
+function count(message: Record<string, unknown>, field: string): number {
+  const value = message[field];
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+    throw new InputError(`${field} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function labelCounts(value: unknown): Record<string, number> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InputError(
+      `label_counts must be an object of label -> document count, got ${JSON.stringify(value)}`,
+    );
+  }
+  const entries = Object.entries(value);
+  const bad = entries
+    .filter(([, n]) => typeof n !== "number" || !Number.isInteger(n) || n < 0)
+    .map(([k]) => k);
+  if (bad.length > 0) throw new InputError(`label_counts has non-integer counts for: ${bad.join(", ")}`);
+  return Object.fromEntries(entries) as Record<string, number>;
+}
+
+/** The only input location a run may train from: its own prefix in the app's bucket. */
+export function expectedTrainingDataUri(config: TrainConfig, runId: string): string {
+  return `s3://${config.bucketName}/${config.preppedPrefix}${runId}/`;
+}
+
+export function outputDataUri(config: TrainConfig, runId: string): string {
+  return `s3://${config.bucketName}/${config.outputPrefix}${runId}/`;
+}
+
+/**
+ * Checks an `etl_completed` detail. Training data elsewhere than the run's own prefix is refused: the data
+ * access role can read only that prefix, and a message pointing elsewhere did not come from this app's ETL.
+ */
+export function parseEtlCompleted(message: Record<string, unknown>, config: TrainConfig): EtlCompleted {
+  let runId: string;
+  try {
+    runId = assertRunId(message.run_id);
+  } catch (cause) {
+    if (cause instanceof NamingError) throw new InputError(cause.message, { cause });
+    throw cause;
+  }
+  const uri = message.training_data_uri;
+  const expected = expectedTrainingDataUri(config, runId);
+  if (typeof uri !== "string" || (uri !== expected && `${uri}/` !== expected)) {
+    throw new InputError(
+      `training_data_uri must be ${expected} for run ${runId}, got ${JSON.stringify(uri)}`,
+    );
+  }
+  const report = message.report_uri;
+  const source = message.source;
+  return {
+    run_id: runId,
+    training_data_uri: expected,
+    report_uri: typeof report === "string" ? report : undefined,
+    label_counts: labelCounts(message.label_counts),
+    label_count: count(message, "label_count"),
+    document_count: count(message, "document_count"),
+    source: typeof source === "object" && source !== null ? (source as Record<string, unknown>) : undefined,
+  };
+}

@@ -1,0 +1,110 @@
+import type { CreateDocumentClassifierCommandInput } from "@aws-sdk/client-comprehend";
+import type { PipelineEvent } from "../shared/events";
+import {
+  classifierArn,
+  classifierName,
+  classifierVersionName,
+  clientRequestToken,
+  TAG_APP,
+  TAG_RUN_ID,
+} from "../training-shared/naming";
+import { formatUsd } from "../training-shared/pricing";
+import type { TrainConfig } from "./config";
+import { type EtlCompleted, outputDataUri } from "./message";
+
+/** The ARN Comprehend gives the run's classifier, known before it exists so a redelivery can look it up. */
+export function expectedClassifierArn(config: TrainConfig, runId: string): string {
+  return classifierArn({
+    partition: config.partition,
+    region: config.region,
+    account: config.account,
+    name: classifierName(config.namePrefix, runId),
+    version: classifierVersionName(runId),
+  });
+}
+
+/**
+ * Everything about the training job is fixed by the run id and the stack: the same message always produces
+ * the same request, which is what makes ClientRequestToken and the name/version pair idempotent.
+ */
+export function buildCreateClassifierInput(
+  config: TrainConfig,
+  etl: EtlCompleted,
+): CreateDocumentClassifierCommandInput {
+  const runId = etl.run_id;
+  return {
+    DocumentClassifierName: classifierName(config.namePrefix, runId),
+    VersionName: classifierVersionName(runId),
+    ClientRequestToken: clientRequestToken(runId),
+    Mode: "MULTI_CLASS",
+    LanguageCode: "en",
+    DataAccessRoleArn: config.dataAccessRoleArn,
+    InputDataConfig: { DataFormat: "COMPREHEND_CSV", S3Uri: etl.training_data_uri },
+    OutputDataConfig: { S3Uri: outputDataUri(config, runId), KmsKeyId: config.kmsKeyArn },
+    VolumeKmsKeyId: config.kmsKeyArn,
+    ModelKmsKeyId: config.kmsKeyArn,
+    VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
+    Tags: [
+      { Key: TAG_RUN_ID, Value: runId },
+      { Key: TAG_APP, Value: config.namePrefix },
+    ],
+  };
+}
+
+export interface TrainingStartedDetail {
+  readonly run_id: string;
+  readonly classifier_arn: string;
+  readonly classifier_name: string;
+  readonly label_count: number;
+  readonly document_count: number;
+  readonly training_data_uri: string;
+  readonly output_data_uri: string;
+  readonly price_per_hour_usd: number;
+}
+
+function labelLines(labelCounts: Readonly<Record<string, number>>): string[] {
+  return Object.entries(labelCounts)
+    .sort(([a, n], [b, m]) => m - n || a.localeCompare(b))
+    .map(([label, n]) => `  ${label}: ${n.toLocaleString("en-US")}`);
+}
+
+export function trainingStartedEvent(
+  config: TrainConfig,
+  etl: EtlCompleted,
+  arn: string,
+): PipelineEvent<TrainingStartedDetail> {
+  const name = classifierName(config.namePrefix, etl.run_id);
+  const rate = formatUsd(config.pricePerHour);
+  const labels = labelLines(etl.label_counts);
+  const text = [
+    `Amazon Comprehend started training the document classifier for run ${etl.run_id}.`,
+    "",
+    `Classifier ARN: ${arn}`,
+    `Training data: ${etl.training_data_uri}`,
+    `Documents: ${etl.document_count.toLocaleString("en-US")}`,
+    `Labels: ${etl.label_count}`,
+    ...(labels.length > 0 ? ["", "Documents per label:", ...labels] : []),
+    ...(etl.report_uri ? ["", `Training data report: ${etl.report_uri}`] : []),
+    "",
+    "Training takes hours, often several. Comprehend bills training by the hour, " +
+      `at ${rate} per hour for this deployment, from when training starts until it ends.`,
+    "",
+    "You will get another email when training ends: with the model's accuracy, the training time, " +
+      "what it cost and how to deploy the model, or with the reason it failed. There is nothing to do until then.",
+  ].join("\n");
+  return {
+    eventType: "training_started",
+    subject: `Training started: ${name}`,
+    text,
+    detail: {
+      run_id: etl.run_id,
+      classifier_arn: arn,
+      classifier_name: name,
+      label_count: etl.label_count,
+      document_count: etl.document_count,
+      training_data_uri: etl.training_data_uri,
+      output_data_uri: outputDataUri(config, etl.run_id),
+      price_per_hour_usd: config.pricePerHour,
+    },
+  };
+}

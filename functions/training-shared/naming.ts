@@ -1,0 +1,122 @@
+/**
+ * Names of the Comprehend resources a run produces. The train function creates them and the notify function
+ * finds them again, so both derive every name from the run id with these functions and nothing else.
+ */
+
+/** Raised when a run id, prefix or name cannot become a valid Comprehend classifier name. */
+export class NamingError extends Error {
+  override readonly name = "NamingError";
+}
+
+// Comprehend's own pattern for classifier and version names: alphanumerics, inner hyphens only.
+const COMPREHEND_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+const LOWER_NAME = /^[a-z0-9](-*[a-z0-9])*$/;
+
+export const RUN_ID_MAX_LENGTH = 37;
+export const NAME_PREFIX_MAX_LENGTH = 16;
+export const CLASSIFIER_NAME_MAX_LENGTH = 63;
+export const CLIENT_REQUEST_TOKEN_MAX_LENGTH = 64;
+
+/** Tags the pipeline puts on a classifier; `notified*` make the emails idempotent across redeliveries. */
+export const TAG_RUN_ID = "run_id";
+export const TAG_APP = "app";
+export const TAG_STARTED_NOTIFIED = "started_notified";
+export const TAG_NOTIFIED = "notified";
+
+export function assertRunId(runId: unknown): string {
+  if (typeof runId !== "string" || runId.length === 0) {
+    throw new NamingError("run_id is missing or not a string");
+  }
+  if (runId.length > RUN_ID_MAX_LENGTH || !LOWER_NAME.test(runId)) {
+    throw new NamingError(
+      `run_id "${runId}" must be 1-${RUN_ID_MAX_LENGTH} characters of [a-z0-9-], starting and ending with a letter or digit`,
+    );
+  }
+  return runId;
+}
+
+export function assertNamePrefix(prefix: string): string {
+  if (prefix.length > NAME_PREFIX_MAX_LENGTH || !LOWER_NAME.test(prefix)) {
+    throw new NamingError(
+      `NAME_PREFIX "${prefix}" must be 1-${NAME_PREFIX_MAX_LENGTH} characters of [a-z0-9-], starting and ending with a letter or digit`,
+    );
+  }
+  return prefix;
+}
+
+export function classifierName(namePrefix: string, runId: string): string {
+  const name = `${assertNamePrefix(namePrefix)}-${assertRunId(runId)}`;
+  if (name.length > CLASSIFIER_NAME_MAX_LENGTH || !COMPREHEND_NAME.test(name)) {
+    throw new NamingError(
+      `classifier name "${name}" is not a valid Comprehend name (at most 63 of [a-zA-Z0-9-])`,
+    );
+  }
+  return name;
+}
+
+/** One version per run: the classifier name already identifies the run, the version makes the ARN stable. */
+export function classifierVersionName(runId: string): string {
+  return assertRunId(runId);
+}
+
+export function clientRequestToken(runId: string): string {
+  const token = `train-${assertRunId(runId)}`;
+  if (token.length > CLIENT_REQUEST_TOKEN_MAX_LENGTH) {
+    throw new NamingError(
+      `ClientRequestToken "${token}" exceeds ${CLIENT_REQUEST_TOKEN_MAX_LENGTH} characters`,
+    );
+  }
+  return token;
+}
+
+/** The run id inside a classifier name of this app, or undefined when the classifier is not ours. */
+export function runIdFromClassifierName(namePrefix: string, name: string): string | undefined {
+  const lead = `${namePrefix}-`;
+  if (!name.startsWith(lead)) return undefined;
+  const runId = name.slice(lead.length);
+  return runId.length > 0 && runId.length <= RUN_ID_MAX_LENGTH && LOWER_NAME.test(runId) ? runId : undefined;
+}
+
+export interface ClassifierArnParts {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly name: string;
+  readonly version?: string | undefined;
+}
+
+/** A versioned classifier's ARN is `.../document-classifier/<name>/version/<version>`. */
+export function classifierArn(parts: ClassifierArnParts): string {
+  const base = `arn:${parts.partition}:comprehend:${parts.region}:${parts.account}:document-classifier/${parts.name}`;
+  return parts.version ? `${base}/version/${parts.version}` : base;
+}
+
+const CLASSIFIER_ARN =
+  /^arn:([a-z0-9-]+):comprehend:([a-z0-9-]+):(\d{12}):document-classifier\/([^/]+)(?:\/version\/([^/]+))?$/;
+
+export function parseClassifierArn(arn: string): ClassifierArnParts | undefined {
+  const match = CLASSIFIER_ARN.exec(arn);
+  if (!match) return undefined;
+  const [, partition, region, account, name, version] = match;
+  if (!partition || !region || !account || !name) return undefined;
+  return { partition, region, account, name, version };
+}
+
+/** Partition and account of any ARN, e.g. the data access role or the topic the stack passes in. */
+export function partitionAndAccount(arn: string): { partition: string; account: string } | undefined {
+  const match = /^arn:([a-z0-9-]+):[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$/.exec(arn);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { partition: match[1], account: match[2] };
+}
+
+/** Splits `s3://bucket/key` into its parts; undefined for anything else. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match?.[1]) return undefined;
+  return { bucket: match[1], key: match[2] ?? "" };
+}
+
+/** Where the ETL writes the run's training data report (see the ETL function's contract). */
+export function reportKey(runId: string): string {
+  return `reports/${runId}/report.json`;
+}

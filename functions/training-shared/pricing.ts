@@ -1,0 +1,45 @@
+import { ConfigError } from "../shared/config";
+
+/** Comprehend's published price for custom model training in us-east-1 at the time of writing. */
+export const DEFAULT_TRAINING_PRICE_PER_HOUR = 3;
+
+/** Reads the training rate (USD per hour); a wrong value fails the cold start instead of misquoting costs. */
+export function readHourlyRate(
+  value: string | undefined,
+  name = "TRAINING_PRICE_PER_HOUR",
+  fallback = DEFAULT_TRAINING_PRICE_PER_HOUR,
+): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const trimmed = value.trim();
+  const rate = Number(trimmed);
+  if (!/^\d+(\.\d+)?$/.test(trimmed) || !Number.isFinite(rate) || rate <= 0) {
+    throw new ConfigError(`${name} must be a positive number of US dollars per hour, got "${value}"`);
+  }
+  return rate;
+}
+
+/** Milliseconds between two instants, or undefined when either end is unknown or they are out of order. */
+export function durationMs(start: Date | undefined, end: Date | undefined): number | undefined {
+  if (!start || !end) return undefined;
+  const ms = end.getTime() - start.getTime();
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+export function costUsd(ms: number, ratePerHour: number): number {
+  return Math.round((ms / 3_600_000) * ratePerHour * 100) / 100;
+}
+
+export function formatUsd(amount: number): string {
+  return `$${amount.toFixed(2)}`;
+}
+
+/** "2 h 41 min", "12 min", "40 s": what a person reads, not an ISO duration. */
+export function formatDuration(ms: number): string {
+  const totalSeconds = Math.round(ms / 1000);
+  if (totalSeconds < 60) return `${totalSeconds} s`;
+  const totalMinutes = Math.round(totalSeconds / 60);
+  const hours = Math.floor(totalMinutes / 60);
+  const minutes = totalMinutes % 60;
+  if (hours === 0) return `${minutes} min`;
+  return minutes === 0 ? `${hours} h` : `${hours} h ${minutes} min`;
+}
