@@ -130,7 +130,9 @@ describe("inference stack", () => {
     const own = statements.filter(({ statement }) => statement.sid === "Classify");
     expect(own).toHaveLength(1);
     expect(own[0]?.statement.actions).toEqual(["comprehend:ClassifyDocument"]);
-    expect(own[0]?.statement.resources?.[0]).toContain("endpoint_arn");
+    expect(own[0]?.statement.resources).toEqual([
+      expect.stringMatching(/:document-classifier-endpoint\/\$\{var\.name_prefix\}-endpoint$/),
+    ]);
   });
 
   it("grants no wildcard actions", () => {

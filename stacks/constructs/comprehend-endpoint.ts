@@ -50,6 +50,8 @@ export class ComprehendEndpoint extends Construct {
     const partition = Fn.element(modelArnParts, 1);
     this.partition = partition;
     const accountId = Fn.element(modelArnParts, 4);
+    // Grants name the classifier, whichever of its versions the ARN points at.
+    const classifierArn = Fn.element(Fn.split("/version/", props.modelArn), 0);
     const endpointArn = `arn:${partition}:comprehend:${props.region}:${accountId}:document-classifier-endpoint/${props.endpointName}`;
 
     const assumeByComprehend = new DataAwsIamPolicyDocument(this, "data_access_assume_role", {
@@ -92,6 +94,7 @@ export class ComprehendEndpoint extends Construct {
             "comprehend:DescribeEndpoint",
             "comprehend:DeleteEndpoint",
             "comprehend:TagResource",
+            "comprehend:UntagResource",
           ],
           resources: [
             `arn:${partition}:comprehend:${props.region}:${accountId}:document-classifier-endpoint/${props.namePrefix}-*`,
@@ -101,7 +104,7 @@ export class ComprehendEndpoint extends Construct {
           // CreateEndpoint and UpdateEndpoint are also authorized against the model they serve.
           sid: "ServeModel",
           actions: ["comprehend:CreateEndpoint", "comprehend:UpdateEndpoint"],
-          resources: [props.modelArn],
+          resources: [classifierArn, `${classifierArn}/version/*`],
         },
         {
           sid: "PassDataAccessRole",
@@ -120,6 +123,8 @@ export class ComprehendEndpoint extends Construct {
         model_arn: props.modelArn,
         desired_inference_units: props.inferenceUnits,
         data_access_role_arn: this.dataAccessRole.arn,
+        // With autoscaling on, units are set at create only; later updates leave them to Application Auto Scaling.
+        units_managed_by_autoscaling: props.autoscaling.enabled,
         tags: { app: props.namePrefix },
       },
     });
@@ -132,7 +137,9 @@ export class ComprehendEndpoint extends Construct {
       // The endpoint must be deleted while the function and its permissions still exist.
       dependsOn: [this.lifecycleFunction.function, dataAccessPolicy],
     });
-    this.endpointArn = Fn.lookup(Fn.jsondecode(this.invocation.result), "endpoint_arn", endpointArn);
+    // The ARN follows from the name, so dependants need not wait for (or show as unknown) the invocation's
+    // result, which CRUD scope marks unknown on every change.
+    this.endpointArn = endpointArn;
 
     const scaling = TerraformCount.of(Fn.conditional(Op.eq(props.autoscaling.enabled, true), 1, 0));
     const target = new AppautoscalingTarget(this, "autoscaling_target", {
@@ -142,6 +149,7 @@ export class ComprehendEndpoint extends Construct {
       scalableDimension: ENDPOINT_SCALABLE_DIMENSION,
       minCapacity: props.inferenceUnits,
       maxCapacity: props.autoscaling.maxInferenceUnits,
+      dependsOn: [this.invocation],
     });
     new AppautoscalingPolicy(this, "autoscaling_policy", {
       count: scaling,

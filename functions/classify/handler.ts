@@ -1,0 +1,74 @@
+import { ClassifyDocumentCommand, ComprehendClient } from "@aws-sdk/client-comprehend";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { readConfig, readPositiveInt } from "../shared/config";
+import { createLogger } from "../shared/logger";
+import {
+  answerForComprehendError,
+  errorResponse,
+  type ProxyResult,
+  parseClassifyRequest,
+  RequestError,
+  rankClasses,
+  successResponse,
+  truncateUtf8,
+} from "./core";
+
+const config = readConfig(["ENDPOINT_ARN"]);
+const retryAfterSeconds = readPositiveInt("RETRY_AFTER_SECONDS", process.env.RETRY_AFTER_SECONDS, 60);
+const logger = createLogger("classify");
+// The SDK's standard retry mode already backs off on throttling; what still fails after that is reported as 429.
+const comprehend = new ComprehendClient({});
+
+export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<ProxyResult> => {
+  logger.addContext(context);
+  logger.appendKeys({ api_request_id: event.requestContext?.requestId, endpoint_arn: config.ENDPOINT_ARN });
+  try {
+    return await classify(event);
+  } finally {
+    logger.resetKeys();
+  }
+};
+
+async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
+  if (event.httpMethod && event.httpMethod !== "POST") {
+    return errorResponse(405, `Method ${event.httpMethod} is not allowed; use POST`, { Allow: "POST" });
+  }
+
+  let text: string;
+  try {
+    text = parseClassifyRequest(event.body, event.isBase64Encoded);
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error;
+    logger.info("rejected request", { status_code: error.statusCode, reason: error.message });
+    return errorResponse(error.statusCode, error.message);
+  }
+
+  const fitted = truncateUtf8(text);
+  if (fitted.truncated) {
+    logger.info("text truncated to the real-time limit", {
+      original_bytes: Buffer.byteLength(text, "utf8"),
+      sent_bytes: Buffer.byteLength(fitted.text, "utf8"),
+    });
+  }
+
+  try {
+    const result = await comprehend.send(
+      new ClassifyDocumentCommand({ EndpointArn: config.ENDPOINT_ARN, Text: fitted.text }),
+    );
+    const classes = rankClasses(result.Classes?.length ? result.Classes : result.Labels);
+    logger.info("classified", { top_class: classes[0]?.Name, top_score: classes[0]?.Score });
+    return successResponse(classes, fitted.truncated);
+  } catch (error) {
+    const answer = answerForComprehendError(error, retryAfterSeconds);
+    if (answer.serverFault) {
+      logger.error("ClassifyDocument failed", { error: error as Error, status_code: answer.statusCode });
+    } else {
+      logger.warn("ClassifyDocument refused", {
+        error_name: (error as Error).name,
+        error_message: (error as Error).message,
+        status_code: answer.statusCode,
+      });
+    }
+    return errorResponse(answer.statusCode, answer.message, answer.headers);
+  }
+}

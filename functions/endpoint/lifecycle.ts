@@ -1,0 +1,365 @@
+/**
+ * Carries out one Terraform lifecycle action on a Comprehend document-classifier endpoint and reports the
+ * endpoint as the invocation's result. Every action reconciles with what Comprehend reports rather than with
+ * what Terraform last recorded, so a retried or repeated invocation converges instead of failing.
+ */
+import type { Logger } from "@aws-lambda-powertools/logger";
+import {
+  type ComprehendClient,
+  CreateEndpointCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateEndpointCommand,
+} from "@aws-sdk/client-comprehend";
+import {
+  clientRequestToken,
+  type EndpointSpec,
+  endpointArnFor,
+  hasConverged,
+  type LifecycleRequest,
+  type ObservedEndpoint,
+  planTags,
+  planUpdate,
+} from "./spec";
+
+export interface EndpointResult {
+  endpoint_arn: string;
+  endpoint_name: string;
+  status: string;
+  model_arn: string;
+  desired_inference_units: number;
+}
+
+export interface DeleteResult {
+  endpoint_arn: string;
+  endpoint_name: string;
+  /** DELETED once Comprehend no longer knows it, DELETING if time ran out first, NOT_FOUND if it was already gone. */
+  status: "DELETED" | "DELETING" | "NOT_FOUND";
+}
+
+type LogSink = Pick<Logger, "info" | "warn">;
+
+export interface LifecycleDeps {
+  comprehend: ComprehendClient;
+  logger: LogSink;
+  /** Epoch milliseconds after which the function must stop waiting and answer. */
+  deadline: number;
+  pollIntervalMs: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Comprehend reports the endpoint FAILED, or an update that did not take; carries Comprehend's own words. */
+export class EndpointFailedError extends Error {
+  override readonly name = "EndpointFailedError";
+}
+
+/** The endpoint is still changing when the Lambda must answer; Comprehend carries on without us. */
+export class EndpointNotReadyError extends Error {
+  override readonly name = "EndpointNotReadyError";
+}
+
+/** A Comprehend call failed for a reason this function cannot resolve (permissions, limits, a bad model). */
+export class ComprehendCallError extends Error {
+  override readonly name = "ComprehendCallError";
+}
+
+const BUSY = new Set(["CREATING", "UPDATING"]);
+
+export async function runLifecycle(
+  request: LifecycleRequest,
+  deps: LifecycleDeps,
+): Promise<EndpointResult | DeleteResult> {
+  const ops = new EndpointOperations(deps);
+  const { action, desired, previous } = request;
+  switch (action) {
+    case "create":
+      return ops.createOrAdopt(desired);
+    case "update": {
+      if (previous && endpointArnFor(previous) !== endpointArnFor(desired)) {
+        // A renamed endpoint is a new resource: serve from the new one before the old one goes away.
+        const result = await ops.createOrAdopt(desired);
+        await ops.delete(previous, { waitUntilGone: false, replacedBy: result.endpoint_arn });
+        return result;
+      }
+      return ops.reconcile(desired, previous?.tags ?? null);
+    }
+    case "delete":
+      return ops.delete(desired, { waitUntilGone: true });
+  }
+}
+
+class EndpointOperations {
+  private readonly comprehend: ComprehendClient;
+  private readonly logger: LogSink;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: LifecycleDeps) {
+    this.comprehend = deps.comprehend;
+    this.logger = deps.logger;
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async createOrAdopt(spec: EndpointSpec): Promise<EndpointResult> {
+    const arn = endpointArnFor(spec);
+    const created = await this.create(spec, arn);
+    // CreateEndpoint already tagged a new endpoint; an adopted one gets its tags written in full.
+    return this.converge(spec, arn, created ? spec.tags : null);
+  }
+
+  /** Brings an existing endpoint to the spec; `previousTags` null means the tags were never applied by us. */
+  async reconcile(spec: EndpointSpec, previousTags: Record<string, string> | null): Promise<EndpointResult> {
+    return this.converge(spec, endpointArnFor(spec), previousTags);
+  }
+
+  async delete(
+    spec: EndpointSpec,
+    options: { waitUntilGone: boolean; replacedBy?: string },
+  ): Promise<DeleteResult> {
+    const arn = endpointArnFor(spec);
+    const answer = (status: DeleteResult["status"]): DeleteResult => ({
+      endpoint_arn: arn,
+      endpoint_name: spec.endpointName,
+      status,
+    });
+    const context = options.replacedBy
+      ? `; the replacement ${options.replacedBy} is IN_SERVICE, delete the old endpoint with "aws comprehend delete-endpoint --endpoint-arn ${arn}"`
+      : "";
+
+    if (!(await this.requestDeletion(arn, context))) {
+      this.logger.info("endpoint already gone", { endpoint_arn: arn });
+      return answer("NOT_FOUND");
+    }
+    this.logger.info("endpoint deletion requested", { endpoint_arn: arn });
+    if (!options.waitUntilGone) return answer("DELETING");
+
+    // Waiting lets a following destroy of the training stack delete the classifier, which Comprehend refuses
+    // while an endpoint still uses it.
+    while (true) {
+      const observed = await this.describe(arn);
+      if (observed === null) return answer("DELETED");
+      if (!this.canWait()) {
+        this.logger.warn("endpoint still deleting when time ran out; Comprehend completes it", {
+          endpoint_arn: arn,
+        });
+        return answer("DELETING");
+      }
+      await this.sleep(this.deps.pollIntervalMs);
+    }
+  }
+
+  /** Returns false when there was nothing to delete. */
+  private async requestDeletion(arn: string, context: string): Promise<boolean> {
+    try {
+      await this.comprehend.send(new DeleteEndpointCommand({ EndpointArn: arn }));
+      return true;
+    } catch (error) {
+      if (errorName(error) === "ResourceNotFoundException") return false;
+      // Comprehend refuses to delete an endpoint that is still creating or updating: let that finish first.
+      if (errorName(error) !== "ResourceInUseException")
+        throw this.callError("DeleteEndpoint", arn, error, context);
+    }
+    this.logger.info("endpoint busy; waiting before deleting it", { endpoint_arn: arn });
+    const observed = await this.settle(arn, "delete it");
+    if (observed === null) return false;
+    if (observed.status === "DELETING") return true;
+    try {
+      await this.comprehend.send(new DeleteEndpointCommand({ EndpointArn: arn }));
+      return true;
+    } catch (error) {
+      if (errorName(error) === "ResourceNotFoundException") return false;
+      throw this.callError("DeleteEndpoint", arn, error, context);
+    }
+  }
+
+  /** Returns true if CreateEndpoint started a new endpoint, false if one with this name already existed. */
+  private async create(spec: EndpointSpec, arn: string): Promise<boolean> {
+    try {
+      await this.comprehend.send(
+        new CreateEndpointCommand({
+          EndpointName: spec.endpointName,
+          ModelArn: spec.modelArn,
+          DesiredInferenceUnits: spec.desiredInferenceUnits,
+          ClientRequestToken: clientRequestToken(spec),
+          DataAccessRoleArn: spec.dataAccessRoleArn,
+          Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+      this.logger.info("endpoint creation requested", {
+        endpoint_arn: arn,
+        model_arn: spec.modelArn,
+        desired_inference_units: spec.desiredInferenceUnits,
+      });
+      return true;
+    } catch (error) {
+      if (errorName(error) !== "ResourceInUseException") throw this.callError("CreateEndpoint", arn, error);
+      // A retried apply: the endpoint from the earlier attempt exists, so adopt it rather than fail.
+      this.logger.info("endpoint already exists; adopting it", { endpoint_arn: arn });
+      return false;
+    }
+  }
+
+  private async converge(
+    spec: EndpointSpec,
+    arn: string,
+    previousTags: Record<string, string> | null,
+    recreated = false,
+  ): Promise<EndpointResult> {
+    let observed = await this.settle(arn, "finish");
+
+    if (observed === null || observed.status === "DELETING") {
+      if (recreated) {
+        throw new EndpointFailedError(`Endpoint ${arn} disappeared right after CreateEndpoint; re-run apply`);
+      }
+      if (observed !== null) await this.waitUntilGone(arn);
+      this.logger.warn("endpoint missing; creating it", { endpoint_arn: arn });
+      const created = await this.create(spec, arn);
+      return this.converge(spec, arn, created ? spec.tags : null, true);
+    }
+
+    if (observed.status === "FAILED") {
+      throw new EndpointFailedError(
+        `Endpoint ${arn} is FAILED: ${observed.message ?? "Comprehend gave no reason"}. ` +
+          `Delete it with "aws comprehend delete-endpoint --endpoint-arn ${arn}", fix the cause and re-run apply.`,
+      );
+    }
+
+    const change = planUpdate(observed, spec);
+    if (change) {
+      try {
+        await this.comprehend.send(new UpdateEndpointCommand({ EndpointArn: arn, ...change }));
+      } catch (error) {
+        throw this.callError("UpdateEndpoint", arn, error);
+      }
+      this.logger.info("endpoint update requested", { endpoint_arn: arn, ...change });
+      observed = await this.awaitUpdate(arn, spec);
+    } else {
+      this.logger.info("endpoint already has the desired model and units", { endpoint_arn: arn });
+    }
+
+    await this.applyTags(arn, previousTags, spec.tags);
+    return {
+      endpoint_arn: arn,
+      endpoint_name: spec.endpointName,
+      status: observed.status,
+      model_arn: observed.modelArn ?? spec.modelArn,
+      desired_inference_units: observed.desiredInferenceUnits ?? spec.desiredInferenceUnits,
+    };
+  }
+
+  /** Polls while the endpoint is CREATING or UPDATING; null when Comprehend does not know it. */
+  private async settle(arn: string, purpose: string): Promise<ObservedEndpoint | null> {
+    while (true) {
+      const observed = await this.describe(arn);
+      if (observed === null || !BUSY.has(observed.status)) return observed;
+      this.waitOrGiveUp(arn, observed, purpose);
+      await this.sleep(this.deps.pollIntervalMs);
+    }
+  }
+
+  private async awaitUpdate(arn: string, spec: EndpointSpec): Promise<ObservedEndpoint> {
+    let sawUpdating = false;
+    while (true) {
+      const observed = await this.describe(arn);
+      if (observed === null) throw new EndpointFailedError(`Endpoint ${arn} disappeared while updating`);
+      if (observed.status === "FAILED") {
+        throw new EndpointFailedError(
+          `Updating endpoint ${arn} FAILED: ${observed.message ?? "Comprehend gave no reason"}`,
+        );
+      }
+      if (hasConverged(observed, spec)) return observed;
+      if (BUSY.has(observed.status)) sawUpdating = true;
+      else if (sawUpdating && observed.status === "IN_SERVICE") {
+        // Back in service without the requested configuration: Comprehend rolled the update back.
+        throw new EndpointFailedError(
+          `Endpoint ${arn} returned to IN_SERVICE without the requested model/units: ${observed.message ?? "Comprehend gave no reason"}`,
+        );
+      }
+      this.waitOrGiveUp(arn, observed, "finish the update");
+      await this.sleep(this.deps.pollIntervalMs);
+    }
+  }
+
+  private async waitUntilGone(arn: string): Promise<void> {
+    this.logger.info("waiting for the earlier endpoint with this name to finish deleting", {
+      endpoint_arn: arn,
+    });
+    while (true) {
+      const observed = await this.describe(arn);
+      if (observed === null) return;
+      this.waitOrGiveUp(arn, observed, "finish deleting the earlier endpoint with this name");
+      await this.sleep(this.deps.pollIntervalMs);
+    }
+  }
+
+  private waitOrGiveUp(arn: string, observed: ObservedEndpoint, purpose: string): void {
+    if (this.canWait()) return;
+    throw new EndpointNotReadyError(
+      `Endpoint ${arn} is still ${observed.status} and this invocation is out of time waiting for it to ${purpose}. ` +
+        "Comprehend carries on; re-run apply to adopt the endpoint and wait again.",
+    );
+  }
+
+  private canWait(): boolean {
+    return this.now() + this.deps.pollIntervalMs < this.deps.deadline;
+  }
+
+  private async describe(arn: string): Promise<ObservedEndpoint | null> {
+    try {
+      const { EndpointProperties: p } = await this.comprehend.send(
+        new DescribeEndpointCommand({ EndpointArn: arn }),
+      );
+      return {
+        status: p?.Status ?? "UNKNOWN",
+        message: p?.Message,
+        modelArn: p?.ModelArn,
+        desiredModelArn: p?.DesiredModelArn,
+        desiredInferenceUnits: p?.DesiredInferenceUnits,
+        currentInferenceUnits: p?.CurrentInferenceUnits,
+        dataAccessRoleArn: p?.DataAccessRoleArn,
+        desiredDataAccessRoleArn: p?.DesiredDataAccessRoleArn,
+      };
+    } catch (error) {
+      if (errorName(error) === "ResourceNotFoundException") return null;
+      throw this.callError("DescribeEndpoint", arn, error);
+    }
+  }
+
+  private async applyTags(
+    arn: string,
+    previousTags: Record<string, string> | null,
+    desiredTags: Record<string, string>,
+  ): Promise<void> {
+    const { set, remove } = planTags(previousTags ?? {}, desiredTags);
+    // Tags we never applied (an adopted endpoint) are written in full, since Terraform cannot tell what is there.
+    const toSet = previousTags === null ? desiredTags : set;
+    try {
+      if (Object.keys(toSet).length > 0) {
+        await this.comprehend.send(
+          new TagResourceCommand({
+            ResourceArn: arn,
+            Tags: Object.entries(toSet).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        );
+      }
+      if (remove.length > 0) {
+        await this.comprehend.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: remove }));
+      }
+    } catch (error) {
+      throw this.callError("TagResource/UntagResource", arn, error);
+    }
+  }
+
+  private callError(operation: string, arn: string, error: unknown, context = ""): ComprehendCallError {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new ComprehendCallError(`${operation} for ${arn} failed: ${detail}${context}`, { cause: error });
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "";
+}
