@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { synthesizeApp } from "../stacks/synthesized";
+
+const root = join(__dirname, "..", "..");
+const read = (path: string) => readFileSync(join(root, path), "utf8");
+const guides = ["README.md", ...readdirSync(join(root, "docs")).map((file) => join("docs", file))];
+const scripts = Object.keys(JSON.parse(read("package.json")).scripts);
+const tfvarsExample = read("terraform.tfvars.example");
+
+describe("the operator's guide", () => {
+  it.each(guides)("names only npm scripts that exist (%s)", (guide) => {
+    const named = [...read(guide).matchAll(/npm run (?:--silent )?([a-z][\w:-]*)/g)].map(
+      (m) => m[1] as string,
+    );
+
+    expect(named.length).toBeGreaterThan(0);
+    for (const script of named) expect(scripts).toContain(script);
+  });
+
+  it("opens the README's quick start with exactly the two set-up commands", () => {
+    const quickStart = read("README.md").split("## Quick start")[1] ?? "";
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(quickStart)?.[1] ?? "";
+
+    expect(firstBlock.trim().split("\n")).toEqual(["npm ci && npm run plan", "npm test"]);
+  });
+
+  it("reads only stack outputs that exist", () => {
+    const app = synthesizeApp();
+    const references = guides.flatMap((guide) => [
+      ...read(guide).matchAll(/terraform -chdir=cdktf\.out\/stacks\/(\w+) output -raw (\w+)/g),
+    ]);
+
+    expect(references.length).toBeGreaterThan(0);
+    for (const [, stack, output] of references) {
+      expect(Object.keys(app.stacks[stack as string]?.output ?? {})).toContain(output);
+    }
+  });
+
+  it("lists every variable of every stack in terraform.tfvars.example and the README", () => {
+    const app = synthesizeApp();
+    const readme = read("README.md");
+    const variables = new Set(Object.values(app.stacks).flatMap((stack) => Object.keys(stack.variable)));
+
+    expect(variables.size).toBeGreaterThan(20);
+    for (const variable of variables) {
+      expect(tfvarsExample).toMatch(new RegExp(`^${variable}\\s*=`, "m"));
+      expect(readme).toContain(`| \`${variable}\` |`);
+    }
+  });
+});
