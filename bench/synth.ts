@@ -13,8 +13,15 @@ const runsArg = process.argv.indexOf("--runs");
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 
 /** Wall time and peak RSS of a command, through GNU time. */
-function measure(command: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; peakMb: number } {
-  const result = spawnSync("/usr/bin/time", ["-f", "%e %M", ...command], { cwd: root, env, encoding: "utf8" });
+function measure(
+  command: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { seconds: number; peakMb: number } {
+  const result = spawnSync("/usr/bin/time", ["-f", "%e %M", ...command], {
+    cwd: root,
+    env,
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`${command.join(" ")} failed:\n${result.stderr}`);
   const [seconds, kb] = (result.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
   return { seconds: seconds ?? Number.NaN, peakMb: (kb ?? Number.NaN) / 1024 };
@@ -28,12 +35,16 @@ function median(values: number[]): number {
 function report(label: string, samples: { seconds: number; peakMb: number }[]): void {
   const seconds = median(samples.map((s) => s.seconds));
   const peak = median(samples.map((s) => s.peakMb));
-  console.log(`${label.padEnd(44)} median ${seconds.toFixed(2)} s  peak RSS ${peak.toFixed(0)} MB  (${samples.length} runs)`);
+  console.log(
+    `${label.padEnd(44)} median ${seconds.toFixed(2)} s  peak RSS ${peak.toFixed(0)} MB  (${samples.length} runs)`,
+  );
 }
 
 const node = join(root, "node_modules", ".bin", "node");
 const tsx = join(root, "node_modules", ".bin", "tsx");
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, node ${spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()}`);
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, node ${spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim()}`,
+);
 
 const synth = Array.from({ length: runs }, () =>
   measure([tsx, "main.ts"], { ...process.env, CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "bench-synth-")) }),
@@ -41,7 +52,11 @@ const synth = Array.from({ length: runs }, () =>
 report("synth of all stacks (tsx main.ts)", synth);
 
 const deep = Array.from({ length: runs }, () =>
-  measure([node, "-e", "require('@cdktf/provider-aws/lib/lambda-function'); require('@cdktf/provider-aws/lib/vpc')"]),
+  measure([
+    node,
+    "-e",
+    "require('@cdktf/provider-aws/lib/lambda-function'); require('@cdktf/provider-aws/lib/vpc')",
+  ]),
 );
 report("import: deep (lib/lambda-function, lib/vpc)", deep);
 const barrel = Array.from({ length: runs }, () => measure([node, "-e", "require('@cdktf/provider-aws')"]));

@@ -50,14 +50,20 @@ export async function publishEvent<Detail extends object>(
 }
 
 /** Parses the JSON detail of an SNS record published by publishEvent (the `lambda` protocol body). */
-export function parseEventMessage(message: string): { event_type: PipelineEventType } & Record<string, unknown> {
+export function parseEventMessage(
+  message: string,
+): { event_type: PipelineEventType } & Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(message);
   } catch (cause) {
     throw new SyntaxError("SNS message is not JSON", { cause });
   }
-  if (typeof parsed !== "object" || parsed === null || typeof (parsed as { event_type?: unknown }).event_type !== "string") {
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    typeof (parsed as { event_type?: unknown }).event_type !== "string"
+  ) {
     throw new SyntaxError("SNS message has no event_type");
   }
   return parsed as { event_type: PipelineEventType } & Record<string, unknown>;

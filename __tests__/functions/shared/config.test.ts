@@ -29,7 +29,9 @@ describe("readPositiveInt", () => {
   });
 
   it("rejects values that are not positive integers", () => {
-    expect(() => readPositiveInt("MIN_DOCS", "ten", 50)).toThrow('MIN_DOCS must be a positive integer, got "ten"');
+    expect(() => readPositiveInt("MIN_DOCS", "ten", 50)).toThrow(
+      'MIN_DOCS must be a positive integer, got "ten"',
+    );
     expect(() => readPositiveInt("MIN_DOCS", "0", 50)).toThrow(ConfigError);
   });
 });
