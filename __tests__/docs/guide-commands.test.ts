@@ -45,7 +45,7 @@ describe("the operator's guide", () => {
     expect(variables.size).toBeGreaterThan(20);
     for (const variable of variables) {
       expect(tfvarsExample).toMatch(new RegExp(`^${variable}\\s*=`, "m"));
-      expect(readme).toContain(`| \`${variable}\` |`);
+      expect(readme).toMatch(new RegExp(`\\|\\s*\`${variable}\`\\s*\\|`));
     }
   });
 });

@@ -113,6 +113,13 @@ export class TrainingPipeline extends Construct {
           actions: ["s3:GetObject"],
           resources: [data.objectArns(DATA_PREFIXES.reports)],
         },
+        {
+          // Without it S3 answers a HeadObject for a report not written yet with 403 instead of 404. HeadObject
+          // carries no s3:prefix, so a prefix condition would deny it too.
+          sid: "TellMissingReports",
+          actions: ["s3:ListBucket"],
+          resources: [data.bucket.arn],
+        },
         { sid: "UseDataKey", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [keyArn] },
         ...publishToTopic,
       ],

@@ -1,0 +1,340 @@
+/**
+ * The ETL core shared by the Lambda handler and the local command: input file in, Comprehend training CSVs
+ * and a report out. No AWS here.
+ */
+
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { open, readdir, rename, rm, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { createInterface } from "node:readline";
+import { BlockDecodePool } from "./bunzip";
+import { InputError } from "./errors";
+import { convertSeossZip, type IgnoredEntry, type MemberSummary, type SeossProgress } from "./seoss";
+import { convertTicketCsv, TICKETS_FILE, type TicketCsvSummary } from "./ticket-csv";
+
+export interface ComprehendLimits {
+  readonly maxLabels: number;
+  readonly maxDocuments: number;
+  readonly maxTrainingBytes: number;
+  readonly minLabels: number;
+}
+
+/** Comprehend custom classification quotas (multi-class, plain text). */
+export const COMPREHEND_LIMITS: ComprehendLimits = {
+  maxLabels: 1000,
+  maxDocuments: 1_000_000,
+  maxTrainingBytes: 5 * 1024 ** 3,
+  minLabels: 2,
+};
+
+export interface EtlSettings {
+  readonly minDocsPerLabel: number;
+  readonly maxDocBytes: number;
+  readonly labelColumn: string;
+  readonly textColumns: readonly string[];
+  /** Worker threads for bzip2; defaults to the number of cores. */
+  readonly workers?: number;
+}
+
+export type EtlProgress =
+  | SeossProgress
+  | { readonly phase: "csv"; readonly rows: number; readonly bytesRead: number };
+
+export interface EtlRequest {
+  readonly inputPath: string;
+  /** Name shown in messages and the report (the S3 key or the local path). */
+  readonly inputName: string;
+  /** Receives the training CSVs and nothing else. */
+  readonly outDir: string;
+  /** Scratch space for decompressed databases. */
+  readonly workDir: string;
+  readonly settings: EtlSettings;
+  readonly limits?: Partial<ComprehendLimits>;
+  readonly onProgress?: (progress: EtlProgress) => void;
+}
+
+export interface OutputFile {
+  readonly name: string;
+  readonly bytes: number;
+  readonly documents: number;
+}
+
+export interface EtlReport {
+  readonly input: { readonly name: string; readonly kind: "seoss-zip" | "csv"; readonly bytes: number };
+  readonly settings: {
+    readonly min_docs_per_label: number;
+    readonly max_doc_bytes: number;
+    readonly label_column?: string;
+    readonly text_columns?: readonly string[];
+  };
+  readonly label_counts: Record<string, number>;
+  readonly label_count: number;
+  readonly document_count: number;
+  readonly left_out_labels: { readonly label: string; readonly documents: number; readonly reason: string }[];
+  readonly dropped: {
+    readonly empty: number;
+    readonly no_label: number;
+    readonly left_out_label_documents: number;
+  };
+  readonly cut: { readonly documents: number; readonly max_doc_bytes: number };
+  readonly members?: MemberSummary[];
+  readonly csv?: TicketCsvSummary;
+  readonly ignored_entries: IgnoredEntry[];
+  readonly output: {
+    readonly files: OutputFile[];
+    readonly bytes: number;
+    readonly decompressed_bytes: number;
+  };
+  readonly timing_ms: { readonly total: number };
+}
+
+type InputKind = "seoss-zip" | "csv";
+
+/** DocumentClassificationConfig.Labels: each at most 5,000 characters. */
+const MAX_LABEL_LENGTH = 5000;
+
+/** Decides from the first bytes (and the name) whether the upload is a zip or a CSV text file. */
+export async function detectInputKind(path: string, name: string): Promise<InputKind> {
+  const handle = await open(path, "r");
+  let sample: Buffer;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+    sample = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const isZip =
+    sample.length >= 4 && sample[0] === 0x50 && sample[1] === 0x4b && [3, 5, 7].includes(sample[2] as number);
+  if (isZip) return "seoss-zip";
+  const display = basename(name);
+  if (/\.zip$/i.test(name)) throw new InputError(`${display} is not a zip archive`);
+  if (sample.length === 0) throw new InputError(`${display} is empty`);
+  let text = true;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(sample, { stream: true });
+  } catch {
+    text = false;
+  }
+  if (!text || sample.includes(0)) {
+    throw new InputError(`${display} is neither a zip archive nor a UTF-8 CSV text file`);
+  }
+  return "csv";
+}
+
+export async function runEtl(request: EtlRequest): Promise<EtlReport> {
+  const started = performance.now();
+  const { settings } = request;
+  const limits = { ...COMPREHEND_LIMITS, ...request.limits };
+  const kind = await detectInputKind(request.inputPath, request.inputName);
+  const inputBytes = (await stat(request.inputPath)).size;
+
+  let members: MemberSummary[] | undefined;
+  let csv: TicketCsvSummary | undefined;
+  let ignored: IgnoredEntry[] = [];
+  // Documents per label per output file: a left-out label may share a file with kept ones (CSV input).
+  const fileLabels = new Map<string, Map<string, number>>();
+  if (kind === "seoss-zip") {
+    const pool = new BlockDecodePool(settings.workers);
+    try {
+      const result = await convertSeossZip(request.inputPath, {
+        workDir: request.workDir,
+        outDir: request.outDir,
+        pool,
+        maxDocBytes: settings.maxDocBytes,
+        onProgress: request.onProgress,
+      });
+      members = result.members;
+      ignored = result.ignored;
+    } finally {
+      await pool.close();
+    }
+    for (const member of members) {
+      fileLabels.set(member.output_file as string, new Map([[member.label, member.documents]]));
+    }
+  } else {
+    const { summary, labels } = await convertCsvInput(request);
+    csv = summary;
+    fileLabels.set(TICKETS_FILE, labels);
+  }
+
+  const totals = new Map<string, number>();
+  for (const labels of fileLabels.values()) {
+    for (const [label, n] of labels) totals.set(label, (totals.get(label) ?? 0) + n);
+  }
+  const leftOut = [...totals]
+    .filter(([, n]) => n < settings.minDocsPerLabel)
+    .map(([label, documents]) => ({
+      label,
+      documents,
+      reason: `fewer than ${settings.minDocsPerLabel} documents (Comprehend's per-class minimum)`,
+    }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+  const kept = new Map(
+    [...totals].filter(([, n]) => n >= settings.minDocsPerLabel).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  checkLabels(kept, leftOut, settings.minDocsPerLabel, limits);
+
+  const files = await dropLeftOutLabels(request.outDir, fileLabels, new Set(leftOut.map((l) => l.label)));
+  const documentCount = [...kept.values()].reduce((sum, n) => sum + n, 0);
+  const outputBytes = files.reduce((sum, file) => sum + file.bytes, 0);
+  if (documentCount > limits.maxDocuments) {
+    throw new InputError(
+      `${documentCount} documents exceed Comprehend's limit of ${limits.maxDocuments} per classifier; upload fewer issues`,
+    );
+  }
+  if (outputBytes > limits.maxTrainingBytes) {
+    throw new InputError(
+      `the training data is ${outputBytes} bytes, over Comprehend's limit of ${limits.maxTrainingBytes} bytes; ` +
+        "lower --max-doc-bytes or upload fewer issues",
+    );
+  }
+
+  const cut = members ? members.reduce((sum, m) => sum + m.cut, 0) : (csv?.cut ?? 0);
+  const empty = members ? members.reduce((sum, m) => sum + m.empty_dropped, 0) : (csv?.empty_dropped ?? 0);
+  return {
+    input: { name: request.inputName, kind, bytes: inputBytes },
+    settings: {
+      min_docs_per_label: settings.minDocsPerLabel,
+      max_doc_bytes: settings.maxDocBytes,
+      ...(kind === "csv" ? { label_column: settings.labelColumn, text_columns: settings.textColumns } : {}),
+    },
+    label_counts: Object.fromEntries(kept),
+    label_count: kept.size,
+    document_count: documentCount,
+    left_out_labels: leftOut,
+    dropped: {
+      empty,
+      no_label: csv?.no_label_dropped ?? 0,
+      left_out_label_documents: leftOut.reduce((sum, l) => sum + l.documents, 0),
+    },
+    cut: { documents: cut, max_doc_bytes: settings.maxDocBytes },
+    // A member whose label was left out has no training file any more.
+    ...(members
+      ? {
+          members: members.map((member) =>
+            files.some((file) => file.name === member.output_file)
+              ? member
+              : { ...member, output_file: null, output_bytes: 0 },
+          ),
+        }
+      : {}),
+    ...(csv ? { csv } : {}),
+    ignored_entries: ignored,
+    output: {
+      files,
+      bytes: outputBytes,
+      decompressed_bytes: members ? members.reduce((sum, m) => sum + m.database_bytes, 0) : inputBytes,
+    },
+    timing_ms: { total: Math.round(performance.now() - started) },
+  };
+}
+
+async function convertCsvInput(
+  request: EtlRequest,
+): Promise<{ summary: TicketCsvSummary; labels: Map<string, number> }> {
+  const { settings } = request;
+  return convertTicketCsv(request.inputPath, {
+    outDir: request.outDir,
+    labelColumn: settings.labelColumn,
+    textColumns: settings.textColumns,
+    maxDocBytes: settings.maxDocBytes,
+    onProgress: (progress) => request.onProgress?.({ phase: "csv", ...progress }),
+  });
+}
+
+/** The label field of one of our records (RFC 4180: quoted when it holds a comma or quote). */
+function firstField(line: string): string {
+  if (!line.startsWith('"')) return line.slice(0, line.indexOf(","));
+  let i = 1;
+  let value = "";
+  for (;;) {
+    const quote = line.indexOf('"', i);
+    value += line.slice(i, quote);
+    if (line[quote + 1] === '"') {
+      value += '"';
+      i = quote + 2;
+    } else {
+      return value;
+    }
+  }
+}
+
+function checkLabels(
+  kept: Map<string, number>,
+  leftOut: { label: string; documents: number }[],
+  minDocs: number,
+  limits: ComprehendLimits,
+): void {
+  const describe = (list: { label: string; documents: number }[]) =>
+    list
+      .slice(0, 20)
+      .map((l) => `${l.label} (${l.documents})`)
+      .join(", ") + (list.length > 20 ? `, and ${list.length - 20} more` : "");
+  if (kept.size === 0) {
+    throw new InputError(
+      leftOut.length === 0
+        ? "no usable label: the input has no labelled documents"
+        : `no usable label: every label has fewer than ${minDocs} documents: ${describe(leftOut)}`,
+    );
+  }
+  if (kept.size < limits.minLabels) {
+    const [only] = [...kept.keys()];
+    throw new InputError(
+      `only one usable label (${only}); a classifier needs at least ${limits.minLabels} labels with ${minDocs} or more documents` +
+        (leftOut.length > 0 ? `; left out: ${describe(leftOut)}` : ""),
+    );
+  }
+  const tooLong = [...kept.keys()].find((label) => label.length > MAX_LABEL_LENGTH);
+  if (tooLong !== undefined) {
+    throw new InputError(
+      `the label "${tooLong.slice(0, 60)}…" is longer than Comprehend's ${MAX_LABEL_LENGTH} characters; check the label column`,
+    );
+  }
+  if (kept.size > limits.maxLabels) {
+    throw new InputError(
+      `${kept.size} labels exceed Comprehend's limit of ${limits.maxLabels} labels per classifier`,
+    );
+  }
+}
+
+/** Deletes files whose only label is left out and filters the others, so outDir holds exactly the training data. */
+async function dropLeftOutLabels(
+  outDir: string,
+  fileLabels: Map<string, Map<string, number>>,
+  leftOut: Set<string>,
+): Promise<OutputFile[]> {
+  const files: OutputFile[] = [];
+  for (const [name, labels] of fileLabels) {
+    const path = join(outDir, name);
+    const keptLabels = [...labels].filter(([label]) => !leftOut.has(label));
+    const documents = keptLabels.reduce((sum, [, n]) => sum + n, 0);
+    if (documents === 0) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (keptLabels.length < labels.size)
+      await filterRecords(path, new Set(keptLabels.map(([label]) => label)));
+    files.push({ name, bytes: (await stat(path)).size, documents });
+  }
+  const stray = (await readdir(outDir)).filter((name) => name.endsWith(".csv") && !fileLabels.has(name));
+  if (stray.length > 0) throw new Error(`unexpected files in the output directory: ${stray.join(", ")}`);
+  return files.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function filterRecords(path: string, keep: Set<string>): Promise<void> {
+  // Our records never span lines (whitespace is collapsed), so each line is one record.
+  const temp = `${path}.filtering`;
+  const out = createWriteStream(temp);
+  for await (const line of createInterface({
+    input: createReadStream(path),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    if (keep.has(firstField(line)) && !out.write(`${line}\n`)) await once(out, "drain");
+  }
+  await new Promise<void>((resolve, reject) => {
+    out.once("error", reject);
+    out.end(() => resolve());
+  });
+  await rename(temp, path);
+}

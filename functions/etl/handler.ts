@@ -1,0 +1,68 @@
+/**
+ * ETL Lambda: S3 ObjectCreated (raw_data/*.zip|*.csv) -> Comprehend training CSVs under
+ * PREPPED_PREFIX<run-id>/, a report under REPORTS_PREFIX<run-id>/, and an `etl_completed` event (or
+ * `etl_failed` for unusable input) on the pipeline topic. Unexpected failures throw so Lambda retries and its
+ * on-failure destination tells the operator.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { Context, S3Event } from "aws-lambda";
+import { readConfig, readPositiveInt } from "../shared/config";
+import { createLogger } from "../shared/logger";
+import { processUpload, type UploadOutcome } from "./process-upload";
+import { isDatasetKey, parseS3Event } from "./source";
+
+const config = readConfig([
+  "TOPIC_ARN",
+  "WORK_DIR",
+  "PREPPED_PREFIX",
+  "REPORTS_PREFIX",
+  "CSV_LABEL_COLUMN",
+  "CSV_TEXT_COLUMNS",
+  "MIN_DOCS_PER_LABEL",
+  "MAX_DOC_BYTES",
+]);
+const settings = {
+  labelColumn: config.CSV_LABEL_COLUMN,
+  textColumns: config.CSV_TEXT_COLUMNS.split(",")
+    .map((column) => column.trim())
+    .filter((column) => column !== ""),
+  minDocsPerLabel: readPositiveInt("MIN_DOCS_PER_LABEL", config.MIN_DOCS_PER_LABEL, 50),
+  maxDocBytes: readPositiveInt("MAX_DOC_BYTES", config.MAX_DOC_BYTES, 10000),
+};
+
+const logger = createLogger("etl");
+const s3 = new S3Client({});
+const sns = new SNSClient({});
+
+export const handler = async (event: S3Event, context: Context): Promise<UploadOutcome[]> => {
+  logger.addContext(context);
+  const outcomes: UploadOutcome[] = [];
+  for (const source of parseS3Event(event)) {
+    if (!isDatasetKey(source.key)) {
+      logger.warn("Ignoring an object that is not a .zip or .csv upload", { key: source.key });
+      continue;
+    }
+    try {
+      outcomes.push(
+        await processUpload(source, {
+          s3,
+          sns,
+          logger,
+          topicArn: config.TOPIC_ARN,
+          workDir: config.WORK_DIR,
+          preppedPrefix: config.PREPPED_PREFIX,
+          reportsPrefix: config.REPORTS_PREFIX,
+          settings,
+          invocationId: context.awsRequestId,
+        }),
+      );
+    } catch (error) {
+      logger.error("ETL failed unexpectedly; Lambda will retry, then report to the operator", error as Error);
+      throw error;
+    } finally {
+      logger.removeKeys(["run_id", "source_key"]);
+    }
+  }
+  return outcomes;
+};

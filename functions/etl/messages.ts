@@ -1,0 +1,99 @@
+/**
+ * What the operator reads (email text) and what subscribed functions parse (event detail), built from the
+ * ETL report. Pure.
+ */
+import type { EtlReport } from "./etl";
+import type { SourceObject } from "./source";
+
+export interface RunLocation {
+  readonly runId: string;
+  readonly trainingDataUri: string;
+  readonly reportUri: string;
+}
+
+export function sourceDetail(source: SourceObject) {
+  return {
+    bucket: source.bucket,
+    key: source.key,
+    version_id: source.versionId ?? null,
+    etag: source.eTag ?? null,
+  };
+}
+
+export function completedEvent(source: SourceObject, run: RunLocation, report: EtlReport) {
+  const labels = Object.entries(report.label_counts)
+    .map(([label, n]) => `  ${label}: ${n}`)
+    .join("\n");
+  const lines = [
+    `The dataset s3://${source.bucket}/${source.key} is ready for training (run ${run.runId}).`,
+    "",
+    `${report.document_count} documents in ${report.label_count} labels:`,
+    labels,
+  ];
+  if (report.left_out_labels.length > 0) {
+    lines.push(
+      "",
+      `Left out, with fewer than ${report.settings.min_docs_per_label} documents each: ` +
+        report.left_out_labels.map((l) => `${l.label} (${l.documents})`).join(", ") +
+        ".",
+    );
+  }
+  const dropped: string[] = [];
+  if (report.dropped.empty > 0) dropped.push(`${report.dropped.empty} empty documents were dropped`);
+  if (report.dropped.no_label > 0)
+    dropped.push(`${report.dropped.no_label} rows without a label were dropped`);
+  if (report.cut.documents > 0) {
+    dropped.push(`${report.cut.documents} documents were cut to ${report.cut.max_doc_bytes} bytes`);
+  }
+  if (report.ignored_entries.length > 0) {
+    dropped.push(
+      `ignored in the zip: ${report.ignored_entries.map((e) => `${e.name} (${e.reason})`).join("; ")}`,
+    );
+  }
+  if (dropped.length > 0) lines.push("", `${capitalize(dropped.join("; "))}.`);
+  lines.push(
+    "",
+    `Training data: ${run.trainingDataUri}`,
+    `Report: ${run.reportUri}`,
+    "",
+    "What happens next: training of the Comprehend classifier starts automatically; " +
+      "you will get another message when it starts and when it finishes.",
+  );
+  return {
+    eventType: "etl_completed" as const,
+    subject: `Dataset ready for training: ${report.document_count} documents, ${report.label_count} labels`,
+    text: lines.join("\n"),
+    detail: {
+      run_id: run.runId,
+      training_data_uri: run.trainingDataUri,
+      report_uri: run.reportUri,
+      label_counts: report.label_counts,
+      label_count: report.label_count,
+      document_count: report.document_count,
+      left_out_labels: report.left_out_labels.map((l) => l.label),
+      training_data_bytes: report.output.bytes,
+      source: sourceDetail(source),
+    },
+  };
+}
+
+export function failedEvent(source: SourceObject, runId: string, reason: string) {
+  const location = `s3://${source.bucket}/${source.key}`;
+  return {
+    eventType: "etl_failed" as const,
+    subject: `Dataset rejected: ${source.key.split("/").pop()}`,
+    text: [
+      `The dataset ${location} cannot be used for training (run ${runId}):`,
+      "",
+      `  ${reason}`,
+      "",
+      "No training was started. The uploaded object was left untouched.",
+      "Fix the data and upload it again; `npm run etl -- --input <file> --out <dir>` runs the same checks locally.",
+    ].join("\n"),
+    detail: { run_id: runId, reason, source: sourceDetail(source) },
+  };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,213 @@
+/**
+ * One uploaded object through the ETL in AWS: download to a private work directory on EFS, convert, upload
+ * the training files and the report, tell the pipeline. Clients and settings are passed in (the handler owns
+ * them), so the flow is testable with mocked clients.
+ */
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readdir, rm, rmdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import { Upload } from "@aws-sdk/lib-storage";
+import { publishEvent } from "../shared/events";
+import { InputError } from "./errors";
+import { type EtlReport, type EtlSettings, runEtl } from "./etl";
+import { completedEvent, failedEvent, sourceDetail } from "./messages";
+import { makeRunId, type SourceObject } from "./source";
+
+export interface EtlDeps {
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+  readonly logger: Logger;
+  readonly topicArn: string;
+  readonly workDir: string;
+  readonly preppedPrefix: string;
+  readonly reportsPrefix: string;
+  readonly settings: EtlSettings;
+  /** Unique per invocation (the Lambda request id): concurrent duplicate deliveries get separate directories. */
+  readonly invocationId?: string;
+}
+
+export type UploadOutcome =
+  | { readonly run_id: string; readonly status: "completed"; readonly training_data_uri: string }
+  | { readonly run_id: string; readonly status: "already_completed" }
+  | { readonly run_id: string; readonly status: "rejected"; readonly reason: string };
+
+/** Longer than the 15-minute Lambda timeout: a directory this old belongs to no running invocation. */
+const STALE_WORK_DIR_MS = 20 * 60 * 1000;
+
+export async function processUpload(source: SourceObject, deps: EtlDeps): Promise<UploadOutcome> {
+  const runId = makeRunId(source);
+  const { logger } = deps;
+  logger.appendKeys({ run_id: runId, source_key: source.key });
+  const reportKey = `${deps.reportsPrefix}${runId}/report.json`;
+  const trainingPrefix = `${deps.preppedPrefix}${runId}/`;
+  const run = {
+    runId,
+    trainingDataUri: `s3://${source.bucket}/${trainingPrefix}`,
+    reportUri: `s3://${source.bucket}/${reportKey}`,
+  };
+
+  if (await objectExists(deps.s3, source.bucket, reportKey)) {
+    logger.info("Run already completed by an earlier delivery of this upload; nothing to do", {
+      report_key: reportKey,
+    });
+    return { run_id: runId, status: "already_completed" };
+  }
+
+  await sweepStaleWorkDirs(deps.workDir, logger);
+  const runDir = join(deps.workDir, runId);
+  // A retry can reuse the request id of an attempt that was killed mid-run: add randomness.
+  const workDir = join(runDir, `${deps.invocationId ?? "run"}-${randomUUID().slice(0, 8)}`);
+  const outDir = join(workDir, "out");
+  const scratchDir = join(workDir, "scratch");
+  try {
+    await mkdir(outDir, { recursive: true });
+    await mkdir(scratchDir, { recursive: true });
+    const inputPath = join(workDir, `input${source.key.match(/\.[^./]+$/)?.[0]?.toLowerCase() ?? ""}`);
+    let report: EtlReport;
+    try {
+      await download(deps.s3, source, inputPath);
+      logger.info("Downloaded upload", { bytes: (await stat(inputPath)).size });
+      report = await runEtl({
+        inputPath,
+        inputName: source.key,
+        outDir,
+        workDir: scratchDir,
+        settings: deps.settings,
+      });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      logger.warn("Upload rejected", { reason: error.message });
+      await publishEvent(deps.sns, deps.topicArn, failedEvent(source, runId, error.message));
+      return { run_id: runId, status: "rejected", reason: error.message };
+    }
+
+    for (const file of report.output.files) {
+      await uploadFile(
+        deps.s3,
+        source.bucket,
+        `${trainingPrefix}${file.name}`,
+        join(outDir, file.name),
+        "text/csv",
+      );
+    }
+    // Publish before writing the report: the report marks a finished run, so a failure in between makes the
+    // retry publish again (the train function is idempotent per run id) instead of never publishing.
+    await publishEvent(deps.sns, deps.topicArn, completedEvent(source, run, report));
+    const fullReport = {
+      run_id: runId,
+      source: sourceDetail(source),
+      training_data_uri: run.trainingDataUri,
+      ...report,
+    };
+    await new Upload({
+      client: deps.s3,
+      params: {
+        Bucket: source.bucket,
+        Key: reportKey,
+        Body: JSON.stringify(fullReport, null, 2),
+        ContentType: "application/json",
+      },
+    }).done();
+    logger.info("ETL completed", {
+      document_count: report.document_count,
+      label_count: report.label_count,
+      output_bytes: report.output.bytes,
+      duration_ms: report.timing_ms.total,
+    });
+    return { run_id: runId, status: "completed", training_data_uri: run.trainingDataUri };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+    // A concurrent duplicate may still be using the run directory.
+    await rmdir(runDir).catch(() => undefined);
+  }
+}
+
+async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "NotFound" || name === "NoSuchKey") return false;
+    throw error;
+  }
+}
+
+async function download(s3: S3Client, source: SourceObject, path: string): Promise<void> {
+  let body: unknown;
+  try {
+    const output = await s3.send(
+      new GetObjectCommand({
+        Bucket: source.bucket,
+        Key: source.key,
+        // The exact version that was uploaded; without versioning, insist on the notified content.
+        ...(source.versionId ? { VersionId: source.versionId } : source.eTag ? { IfMatch: source.eTag } : {}),
+      }),
+    );
+    body = output.Body;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "NoSuchKey" || name === "NoSuchVersion" || name === "PreconditionFailed") {
+      throw new InputError(
+        `the upload s3://${source.bucket}/${source.key} is gone or was replaced (${name})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+  if (!(body instanceof Readable)) throw new Error("S3 GetObject returned no readable body");
+  await pipeline(body, createWriteStream(path));
+}
+
+async function uploadFile(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  path: string,
+  contentType: string,
+): Promise<void> {
+  await new Upload({
+    client: s3,
+    params: { Bucket: bucket, Key: key, Body: createReadStream(path), ContentType: contentType },
+    // 16 MiB parts, 2 at a time: at most ~32 MiB buffered whatever the file size.
+    partSize: 16 * 1024 * 1024,
+    queueSize: 2,
+  }).done();
+}
+
+/** Invocations killed by the timeout never reach their `finally`; their directories would fill EFS. */
+async function sweepStaleWorkDirs(workRoot: string, logger: Logger): Promise<void> {
+  const now = Date.now();
+  let runs: string[];
+  try {
+    runs = await readdir(workRoot);
+  } catch {
+    return;
+  }
+  for (const run of runs) {
+    const runDir = join(workRoot, run);
+    let invocations: string[];
+    try {
+      invocations = await readdir(runDir);
+    } catch {
+      continue;
+    }
+    for (const invocation of invocations) {
+      const dir = join(runDir, invocation);
+      const info = await stat(dir).catch(() => undefined);
+      if (info && now - info.mtimeMs > STALE_WORK_DIR_MS) {
+        logger.warn("Removing a work directory left by an interrupted invocation", { dir });
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    await rmdir(runDir).catch(() => undefined);
+  }
+}
