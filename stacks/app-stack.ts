@@ -4,6 +4,7 @@ import {
   DataTerraformRemoteStateS3,
   LocalBackend,
   S3Backend,
+  TerraformOutput,
   type TerraformRemoteState,
   TerraformStack,
 } from "cdktf";
@@ -56,6 +57,13 @@ export abstract class AppStack extends TerraformStack {
       backend.addOverride("use_lockfile", true);
     } else {
       new LocalBackend(this, { path: localStatePath(stackName) });
+    }
+  }
+
+  /** Declares the stack's outputs, each with a description; names are the Terraform output names. */
+  protected declareOutputs(outputs: Record<string, { value: unknown; description: string }>): void {
+    for (const [name, output] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, output);
     }
   }
 

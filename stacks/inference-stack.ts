@@ -1,9 +1,9 @@
-import { TerraformOutput, TerraformVariable, type TerraformVariableConfig } from "cdktf";
+import { TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { ClassificationApi } from "./constructs/classification-api";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
-import { hcl } from "./constructs/terraform-expression";
+import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 
 /** A document classifier ARN, with or without a version. */
 export const CLASSIFIER_ARN_PATTERN =
@@ -31,10 +31,6 @@ export class InferenceStack extends AppStack {
     const training = this.upstreamState("training");
     const variable = (name: string, config: TerraformVariableConfig) =>
       new TerraformVariable(this, name, config);
-    const wholeNumber = (name: string, min: number, max: number) => ({
-      condition: hcl(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`),
-      errorMessage: `${name} must be a whole number from ${min} to ${max}.`,
-    });
 
     const classifierArn = variable("document_classifier_arn", {
       type: "string",
@@ -53,7 +49,7 @@ export class InferenceStack extends AppStack {
       description:
         "Inference units of the endpoint (1 unit = 100 characters per second); each is billed per second while the endpoint exists.",
       default: 1,
-      validation: [wholeNumber("inference_units", 1, 10)],
+      validation: [wholeNumberBetween("inference_units", 1, 10)],
     });
     const autoscalingEnabled = variable("endpoint_autoscaling_enabled", {
       type: "bool",
@@ -65,25 +61,25 @@ export class InferenceStack extends AppStack {
       type: "number",
       description: "Upper bound of inference units when autoscaling is enabled (at least inference_units).",
       default: 4,
-      validation: [wholeNumber("endpoint_autoscaling_max_inference_units", 1, 10)],
+      validation: [wholeNumberBetween("endpoint_autoscaling_max_inference_units", 1, 10)],
     });
     const autoscalingTarget = variable("endpoint_autoscaling_target_utilization", {
       type: "number",
       description: "Inference utilization (percent) that autoscaling keeps the endpoint at.",
       default: 70,
-      validation: [wholeNumber("endpoint_autoscaling_target_utilization", 10, 90)],
+      validation: [wholeNumberBetween("endpoint_autoscaling_target_utilization", 10, 90)],
     });
     const rateLimit = variable("api_throttling_rate_limit", {
       type: "number",
       description: "Steady-state requests per second the API accepts before answering 429.",
       default: 10,
-      validation: [wholeNumber("api_throttling_rate_limit", 1, 10000)],
+      validation: [wholeNumberBetween("api_throttling_rate_limit", 1, 10000)],
     });
     const burstLimit = variable("api_throttling_burst_limit", {
       type: "number",
       description: "Requests the API accepts in a burst before answering 429.",
       default: 20,
-      validation: [wholeNumber("api_throttling_burst_limit", 1, 5000)],
+      validation: [wholeNumberBetween("api_throttling_burst_limit", 1, 5000)],
     });
     const manageLoggingRole = variable("manage_api_gateway_account_logging_role", {
       type: "bool",
@@ -137,8 +133,6 @@ export class InferenceStack extends AppStack {
         description: "Name of the function behind the API.",
       },
     };
-    for (const [name, output] of Object.entries(outputs)) {
-      new TerraformOutput(this, name, output);
-    }
+    this.declareOutputs(outputs);
   }
 }

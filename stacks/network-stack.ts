@@ -1,4 +1,4 @@
-import { Fn, Op, TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
+import { Fn, Op, TerraformLocal, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { IsolatedVpc } from "./constructs/isolated-vpc";
@@ -95,8 +95,6 @@ export class NetworkStack extends AppStack {
         description: "Security group for Comprehend training jobs run in the VPC.",
       },
     };
-    for (const [name, output] of Object.entries(outputs)) {
-      new TerraformOutput(this, name, output);
-    }
+    this.declareOutputs(outputs);
   }
 }

@@ -1,10 +1,10 @@
-import { Fn, TerraformOutput, TerraformVariable, type TerraformVariableConfig } from "cdktf";
+import { Fn, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { AppKey } from "./constructs/app-key";
 import { DataBucket } from "./constructs/data-bucket";
 import { NotificationTopic } from "./constructs/notification-topic";
-import { hcl } from "./constructs/terraform-expression";
+import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 import { TrainingPipeline, type TrainingPipelineSettings } from "./constructs/training-pipeline";
 import { WorkFileSystem } from "./constructs/work-file-system";
 
@@ -134,38 +134,38 @@ export class TrainingStack extends AppStack {
         description: "Name of the function that reports training results.",
       },
     };
-    for (const [name, output] of Object.entries(outputs)) {
-      new TerraformOutput(this, name, output);
-    }
+    this.declareOutputs(outputs);
   }
 
   private pipelineSettings(): TrainingPipelineSettings {
     const variable = (name: string, config: TerraformVariableConfig) =>
       new TerraformVariable(this, name, config);
-    const between = (name: string, min: number, max: number, what: string) => ({
-      condition: hcl(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`),
-      errorMessage: `${name} must be a whole number from ${min} to ${max} (${what}).`,
-    });
     return {
       etlMemorySize: variable("etl_memory_size", {
         type: "number",
         description:
           "Memory of the ETL function in MB. Lambda gives CPU in proportion (1,769 MB = 1 vCPU); the ETL decompresses dataset members on every core it gets.",
         default: 4096,
-        validation: [between("etl_memory_size", 1024, 10240, "Lambda's memory range for this workload")],
+        validation: [
+          wholeNumberBetween("etl_memory_size", 1024, 10240, "Lambda's memory range for this workload"),
+        ],
       }).numberValue,
       minDocsPerLabel: variable("min_docs_per_label", {
         type: "number",
         description:
           "Labels with fewer training documents are left out of training (Comprehend needs at least 50).",
         default: 50,
-        validation: [between("min_docs_per_label", 50, 1000000, "Comprehend's multi-class minimum is 50")],
+        validation: [
+          wholeNumberBetween("min_docs_per_label", 50, 1000000, "Comprehend's multi-class minimum is 50"),
+        ],
       }).numberValue,
       maxDocBytes: variable("max_doc_bytes", {
         type: "number",
         description: "Longer documents are cut, at a character boundary, to this many UTF-8 bytes.",
         default: 10000,
-        validation: [between("max_doc_bytes", 100, 10000, "ClassifyDocument accepts at most 10,000 bytes")],
+        validation: [
+          wholeNumberBetween("max_doc_bytes", 100, 10000, "ClassifyDocument accepts at most 10,000 bytes"),
+        ],
       }).numberValue,
       csvLabelColumn: variable("csv_label_column", {
         type: "string",

@@ -1,6 +1,13 @@
 import { CLASSIFY_PATH } from "../../stacks/constructs/classification-api";
 import { ENDPOINT_SCALABLE_DIMENSION } from "../../stacks/constructs/comprehend-endpoint";
-import { policyStatements, referencedName, resourcesOf, type StackJson, synthesizeApp } from "./synthesized";
+import {
+  onlyResource,
+  policyStatements,
+  referencedName,
+  resourcesOf,
+  type StackJson,
+  synthesizeApp,
+} from "./synthesized";
 
 let inference: StackJson;
 
@@ -8,11 +15,7 @@ beforeAll(() => {
   inference = synthesizeApp().stacks.inference as StackJson;
 });
 
-const one = (type: string): Record<string, unknown> => {
-  const resources = resourcesOf(inference, type);
-  expect(resources).toHaveLength(1);
-  return (resources[0] as [string, Record<string, unknown>])[1];
-};
+const one = (type: string) => onlyResource(inference, type);
 
 describe("inference stack", () => {
   it("holds the endpoint's desired model and units in terraform_data, so a plan shows them change", () => {

@@ -39,6 +39,13 @@ export function resourcesOf(stack: StackJson, type: string): [string, Record<str
   return Object.entries(stack.resource[type] ?? {});
 }
 
+/** The one resource of a type; fails the test when the stack has none or several. */
+export function onlyResource(stack: StackJson, type: string): Record<string, unknown> {
+  const resources = resourcesOf(stack, type);
+  if (resources.length !== 1) throw new Error(`expected exactly one ${type}, found ${resources.length}`);
+  return (resources[0] as [string, Record<string, unknown>])[1];
+}
+
 export function dataOf(stack: StackJson, type: string): [string, Record<string, unknown>][] {
   return Object.entries(stack.data?.[type] ?? {});
 }

@@ -1,6 +1,7 @@
 import { ETL_COMPLETED_FILTER } from "../../stacks/constructs/training-pipeline";
 import {
   dataOf,
+  onlyResource,
   policyStatements,
   referencedName,
   resourcesOf,
@@ -14,11 +15,7 @@ beforeAll(() => {
   training = synthesizeApp().stacks.training as StackJson;
 });
 
-const one = (type: string): Record<string, unknown> => {
-  const resources = resourcesOf(training, type);
-  expect(resources).toHaveLength(1);
-  return (resources[0] as [string, Record<string, unknown>])[1];
-};
+const one = (type: string) => onlyResource(training, type);
 
 describe("training stack", () => {
   it("encrypts the app's data with one rotating customer-managed key", () => {

@@ -5,3 +5,11 @@
 export function hcl(expression: string): string {
   return `\${${expression}}`;
 }
+
+/** Validation that a number variable is a whole number within [min, max]. */
+export function wholeNumberBetween(name: string, min: number, max: number, why?: string) {
+  return {
+    condition: hcl(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`),
+    errorMessage: `${name} must be a whole number from ${min} to ${max}${why ? ` (${why})` : ""}.`,
+  };
+}
