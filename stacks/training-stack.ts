@@ -180,8 +180,11 @@ export class TrainingStack extends AppStack {
           default: ["short_description", "description"],
           validation: [
             {
-              condition: hcl("length(var.csv_text_columns) > 0"),
-              errorMessage: "csv_text_columns needs at least one column.",
+              condition: hcl(
+                'length(var.csv_text_columns) > 0 && alltrue([for column in var.csv_text_columns : trimspace(column) != "" && !strcontains(column, ",")])',
+              ),
+              errorMessage:
+                "csv_text_columns needs at least one column name; names may not be blank or contain commas.",
             },
           ],
         }).listValue,
@@ -191,6 +194,12 @@ export class TrainingStack extends AppStack {
         description:
           "Comprehend custom classifier training price in USD per hour, used for cost lines in the emails.",
         default: 3,
+        validation: [
+          {
+            condition: hcl("var.training_price_per_hour > 0"),
+            errorMessage: "training_price_per_hour must be a positive number of US dollars.",
+          },
+        ],
       }).numberValue,
       classifierCheckSchedule: variable("classifier_check_schedule", {
         type: "string",

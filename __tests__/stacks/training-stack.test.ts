@@ -122,7 +122,13 @@ describe("training stack", () => {
     };
     const triggers = notification.lambda_function.map((t) => `${t.filter_prefix}*${t.filter_suffix}`);
 
-    expect(triggers.sort()).toEqual(["output_data/*output.tar.gz", "raw_data/*.csv", "raw_data/*.zip"]);
+    expect(triggers.sort()).toEqual([
+      "output_data/*output.tar.gz",
+      "raw_data/*.CSV",
+      "raw_data/*.ZIP",
+      "raw_data/*.csv",
+      "raw_data/*.zip",
+    ]);
     for (const trigger of notification.lambda_function)
       expect(trigger.events).toEqual(["s3:ObjectCreated:*"]);
   });

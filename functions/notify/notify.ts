@@ -19,6 +19,7 @@ import {
   parseClassifierArn,
   RUN_ID_MAX_LENGTH,
   runIdFromClassifierName,
+  TAG_APP,
   TAG_NOTIFIED,
 } from "../training-shared/naming";
 import type { NotifyConfig } from "./config";
@@ -99,6 +100,12 @@ async function reportClassifier(
     return { outcome: "in_progress", run_id: runId, classifier_arn: arn, status };
   }
   const tags = await readTags(deps.comprehend, arn);
+  if (tags[TAG_APP] !== undefined && tags[TAG_APP] !== deps.config.namePrefix) {
+    // Another deployment whose prefix extends ours (`itsr-dev` beside `itsr`): its own notify reports it.
+    const reason = `classifier belongs to app ${tags[TAG_APP]}`;
+    deps.logger.info("Skipping another app's classifier", { classifier_arn: arn, reason });
+    return { outcome: "ignored", reason };
+  }
   if (tags[TAG_NOTIFIED] === status) {
     deps.logger.info("Classifier outcome already reported", { classifier_arn: arn, status });
     return { outcome: "already_reported", run_id: runId, classifier_arn: arn, status };

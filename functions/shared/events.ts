@@ -13,7 +13,7 @@ export type PipelineEventType =
 
 export interface PipelineEvent<Detail extends object> {
   readonly eventType: PipelineEventType;
-  /** Email subject; SNS allows at most 100 characters and no line breaks. */
+  /** Email subject; SNS wants fewer than 100 characters and no line breaks. */
   readonly subject: string;
   /** What the operator reads in the email: plain sentences, not JSON. */
   readonly text: string;
@@ -21,7 +21,7 @@ export interface PipelineEvent<Detail extends object> {
   readonly detail: Detail;
 }
 
-const SUBJECT_LIMIT = 100;
+const SUBJECT_LIMIT = 99;
 
 export function toSubject(subject: string): string {
   const oneLine = subject.replace(/\s+/g, " ").trim();

@@ -88,7 +88,9 @@ export async function startTraining(deps: TrainDeps, etl: EtlCompleted): Promise
       new CreateDocumentClassifierCommand(buildCreateClassifierInput(deps.config, etl)),
     );
     const created = output.DocumentClassifierArn ?? arn;
-    await announce(deps, etl, created);
+    // The same token makes a concurrent duplicate's create succeed too: only one of them announces.
+    const tags = await readTags(deps.comprehend, created);
+    if (!tags[TAG_STARTED_NOTIFIED]) await announce(deps, etl, created);
     return { outcome: "started", run_id: etl.run_id, classifier_arn: created };
   } catch (error) {
     if (!isAwsError(error, "ResourceInUseException")) throw error;

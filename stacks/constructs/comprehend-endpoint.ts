@@ -68,7 +68,19 @@ export class ComprehendEndpoint extends Construct {
       assumeRolePolicy: assumeByComprehend.json,
     });
     const decryptModel = new DataAwsIamPolicyDocument(this, "data_access_policy", {
-      statement: [{ sid: "DecryptModel", actions: ["kms:Decrypt"], resources: [props.modelKmsKeyArn] }],
+      statement: [
+        {
+          sid: "DecryptModel",
+          actions: ["kms:Decrypt", "kms:DescribeKey"],
+          resources: [props.modelKmsKeyArn],
+        },
+        {
+          sid: "GrantModelKeyToEndpoint",
+          actions: ["kms:CreateGrant"],
+          resources: [props.modelKmsKeyArn],
+          condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+        },
+      ],
     });
     const dataAccessPolicy = new IamRolePolicy(this, "data_access_role_policy", {
       role: this.dataAccessRole.id,

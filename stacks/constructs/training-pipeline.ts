@@ -175,10 +175,12 @@ export class TrainingPipeline extends Construct {
         {
           // Comprehend creates grants on the key for the training volume and the model it encrypts.
           sid: "LetComprehendUseKey",
-          actions: ["kms:CreateGrant", "kms:DescribeKey"],
+          actions: ["kms:CreateGrant"],
           resources: [keyArn],
           condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
         },
+        // Its own statement: DescribeKey requests carry no kms:GrantIsForAWSResource, so that condition would deny it.
+        { sid: "DescribeKey", actions: ["kms:DescribeKey"], resources: [keyArn] },
         ...publishToTopic,
       ],
     });
@@ -230,8 +232,9 @@ export class TrainingPipeline extends Construct {
     this.bucketNotification = new S3BucketNotification(this, "bucket_notification", {
       bucket: data.bucket.id,
       lambdaFunction: [
-        ...[".zip", ".csv"].map((suffix) => ({
-          id: `etl-on-upload${suffix.replace(".", "-")}`,
+        // S3 suffix filters are case-sensitive; the ETL accepts either case.
+        ...[".zip", ".csv", ".ZIP", ".CSV"].map((suffix) => ({
+          id: `etl-on-upload${suffix.replace(".", "-").toLowerCase()}${suffix === suffix.toUpperCase() ? "-upper" : ""}`,
           lambdaFunctionArn: this.etl.function.arn,
           events: ["s3:ObjectCreated:*"],
           filterPrefix: DATA_PREFIXES.raw,

@@ -446,6 +446,22 @@ describe("notify handler: scheduled check", () => {
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
+  it("leaves a classifier of another app whose prefix extends this one's to that app", async () => {
+    // Prepare
+    comprehend
+      .on(ListDocumentClassifiersCommand)
+      .resolves({ DocumentClassifierPropertiesList: [failedClassifier("IN_ERROR", "Internal error")] });
+    comprehend.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: "app", Value: "itsr-dev" }] });
+
+    // Act
+    const results = await handler(schedule(), context);
+
+    // Assess
+    expect(results).toEqual([{ outcome: "ignored", reason: "classifier belongs to app itsr-dev" }]);
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(comprehend).not.toHaveReceivedCommand(TagResourceCommand);
+  });
+
   it("throws when listing is throttled", async () => {
     // Prepare
     comprehend

@@ -91,6 +91,7 @@ beforeEach(() => {
   comprehend.reset();
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: "4b5a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d" });
+  comprehend.on(ListTagsForResourceCommand).resolves({ Tags: [] });
 });
 
 describe("train handler", () => {
@@ -313,6 +314,22 @@ describe("train handler", () => {
     // Assess
     await expect(invocation).rejects.toThrow("training_data_uri must be");
     expect(comprehend.calls()).toHaveLength(0);
+  });
+
+  it("does not announce again when a concurrent duplicate's create returned the same classifier", async () => {
+    // Prepare
+    comprehend.on(DescribeDocumentClassifierCommand).rejects(notFound());
+    comprehend.on(CreateDocumentClassifierCommand).resolves({ DocumentClassifierArn: ARN });
+    comprehend
+      .on(ListTagsForResourceCommand)
+      .resolves({ Tags: [{ Key: "started_notified", Value: "4b5a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d" }] });
+
+    // Act
+    const results = await handler(event(etlCompleted), context);
+
+    // Assess
+    expect(results).toMatchObject([{ outcome: "started", classifier_arn: ARN }]);
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
   it("accepts the run's prefix written without its trailing slash", async () => {
