@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { Upload } from "@aws-sdk/lib-storage";
 import { publishEvent } from "../shared/events";
@@ -34,7 +34,7 @@ export interface EtlDeps {
 
 export type UploadOutcome =
   | { readonly run_id: string; readonly status: "completed"; readonly training_data_uri: string }
-  | { readonly run_id: string; readonly status: "already_completed" }
+  | { readonly run_id: string; readonly status: "already_completed" | "already_rejected" }
   | { readonly run_id: string; readonly status: "rejected"; readonly reason: string };
 
 /** Longer than the 15-minute Lambda timeout: a directory this old belongs to no running invocation. */
@@ -45,6 +45,7 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
   const { logger } = deps;
   logger.appendKeys({ run_id: runId, source_key: source.key });
   const reportKey = `${deps.reportsPrefix}${runId}/report.json`;
+  const rejectionKey = `${deps.reportsPrefix}${runId}/rejected.json`;
   const trainingPrefix = `${deps.preppedPrefix}${runId}/`;
   const run = {
     runId,
@@ -57,6 +58,12 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
       report_key: reportKey,
     });
     return { run_id: runId, status: "already_completed" };
+  }
+  if (await objectExists(deps.s3, source.bucket, rejectionKey)) {
+    logger.info("Upload already rejected by an earlier delivery; the operator was told", {
+      rejection_key: rejectionKey,
+    });
+    return { run_id: runId, status: "already_rejected" };
   }
 
   await sweepStaleWorkDirs(deps.workDir, logger);
@@ -84,6 +91,19 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
       if (!(error instanceof InputError)) throw error;
       logger.warn("Upload rejected", { reason: error.message });
       await publishEvent(deps.sns, deps.topicArn, failedEvent(source, runId, error.message));
+      // Written after publishing, like the report: it stops a redelivery of the same upload from emailing again.
+      await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: source.bucket,
+          Key: rejectionKey,
+          Body: JSON.stringify(
+            { run_id: runId, source: sourceDetail(source), reason: error.message },
+            null,
+            2,
+          ),
+          ContentType: "application/json",
+        }),
+      );
       return { run_id: runId, status: "rejected", reason: error.message };
     }
 

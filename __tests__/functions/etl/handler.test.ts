@@ -199,9 +199,32 @@ describe("ETL handler", () => {
       source: { bucket: "data-bucket", key: "raw_data/broken.zip", version_id: "v1" },
     });
     expect(event?.email).toContain("The uploaded object was left untouched.");
-    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(puts).toEqual([expect.stringMatching(/^reports\/broken-[a-z0-9-]+\/rejected\.json$/)]);
     expect(s3).not.toHaveReceivedCommand(DeleteObjectCommand);
     expect(await readdir(workRoot)).toEqual([]);
+  });
+
+  it("does not email again when a rejected upload is delivered again", async () => {
+    // Prepare
+    serve(await writeFixture(fixtures.dir, "broken-again.zip", "still not a zip"));
+    const [first] = (await handler(s3Event("raw_data/broken-again.zip"), context)) as { run_id: string }[];
+    const rejection = s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key;
+    s3.reset();
+    sns.reset();
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(HeadObjectCommand, { Key: rejection }).resolves({});
+
+    // Act
+    const [second] = await handler(s3Event("raw_data/broken-again.zip"), {
+      ...context,
+      awsRequestId: "req-2",
+    });
+
+    // Assess
+    expect(second).toEqual({ run_id: first?.run_id, status: "already_rejected" });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
   });
 
   it("throws on an unexpected S3 failure so Lambda retries, without publishing", async () => {
