@@ -12,8 +12,8 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
-import { parseEventMessage } from "../../../functions/shared/events";
 import { buildFixtureSet, type FixtureSet, writeFixture } from "../../fixtures/etl/fixture-set";
+import { publishedEvents } from "../published-events";
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
@@ -51,13 +51,7 @@ function notFound(): Error {
   return Object.assign(new Error("Not Found"), { name: "NotFound" });
 }
 
-function published() {
-  return sns.commandCalls(PublishCommand).map((call) => {
-    const input = call.args[0].input;
-    const bodies = JSON.parse(input.Message as string) as { default: string; email: string };
-    return { input, detail: parseEventMessage(bodies.default), email: bodies.email };
-  });
-}
+const published = () => publishedEvents(sns);
 
 beforeAll(async () => {
   fixtures = await buildFixtureSet();

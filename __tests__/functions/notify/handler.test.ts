@@ -23,6 +23,7 @@ import {
 import s3OtherObject from "../../fixtures/notify/s3-other-object.json";
 import s3OutputCreated from "../../fixtures/notify/s3-output-created.json";
 import scheduledEvent from "../../fixtures/notify/scheduled-event.json";
+import { publishedEvent } from "../published-events";
 
 const comprehend = mockClient(ComprehendClient);
 const sns = mockClient(SNSClient);
@@ -38,16 +39,7 @@ function notFound(): ResourceNotFoundException {
   return new ResourceNotFoundException({ message: "Resource not found", $metadata: {} });
 }
 
-function published(index = 0): {
-  email: string;
-  detail: Record<string, unknown>;
-  subject: string | undefined;
-} {
-  const input = sns.commandCalls(PublishCommand)[index]?.args[0].input;
-  if (!input?.Message) throw new Error(`no PublishCommand #${index}`);
-  const bodies = JSON.parse(input.Message) as { email: string; lambda: string };
-  return { email: bodies.email, detail: JSON.parse(bodies.lambda), subject: input.Subject };
-}
+const published = (index = 0) => publishedEvent(sns, index);
 
 /** Tags kept across invocations, so "reported" survives from one run of the function to the next. */
 function durableTags(): void {

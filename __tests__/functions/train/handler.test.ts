@@ -16,6 +16,7 @@ import { handler } from "../../../functions/train/handler";
 import etlCompleted from "../../fixtures/train/etl-completed.json";
 import etlCompletedOtherBucket from "../../fixtures/train/etl-completed-other-bucket.json";
 import etlFailed from "../../fixtures/train/etl-failed.json";
+import { publishedEvent } from "../published-events";
 
 const comprehend = mockClient(ComprehendClient);
 const sns = mockClient(SNSClient);
@@ -47,16 +48,7 @@ function notFound(): ResourceNotFoundException {
   return new ResourceNotFoundException({ message: "Resource not found", $metadata: {} });
 }
 
-function published(index = 0): {
-  email: string;
-  detail: Record<string, unknown>;
-  subject: string | undefined;
-} {
-  const input = sns.commandCalls(PublishCommand)[index]?.args[0].input;
-  if (!input?.Message) throw new Error(`no PublishCommand #${index}`);
-  const bodies = JSON.parse(input.Message) as { email: string; lambda: string };
-  return { email: bodies.email, detail: JSON.parse(bodies.lambda), subject: input.Subject };
-}
+const published = (index = 0) => publishedEvent(sns, index);
 
 /**
  * A Comprehend that remembers what was created and tagged, so a second delivery sees the first one's
