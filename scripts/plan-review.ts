@@ -15,7 +15,8 @@ import { renderMarkdown, renderText, type StackPlanSummary, summarizePlan } from
 const root = resolve(__dirname, "..");
 const outDir = join(root, "cdktf.out");
 const reviewDir = join(root, "plan-review");
-const PROVIDER_MIRROR = process.env.TF_PROVIDER_MIRROR ?? "/opt/tf-plugins";
+const SHIPPED_MIRROR = "/opt/tf-plugins";
+const SHIPPED_CLI_CONFIG = join(root, "terraform", "offline.tfrc");
 
 export class PlanReviewError extends Error {
   override readonly name = "PlanReviewError";
@@ -201,14 +202,26 @@ export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, l
   return result.stdout;
 }
 
+/** The shipped CLI config, pointed at another mirror directory. */
+function mirrorCliConfig(mirror: string): string {
+  const path = join(reviewDir, "offline.tfrc");
+  mkdirSync(reviewDir, { recursive: true });
+  writeFileSync(
+    path,
+    readFileSync(SHIPPED_CLI_CONFIG, "utf8").replace(`"${SHIPPED_MIRROR}"`, JSON.stringify(mirror)),
+  );
+  return path;
+}
+
 export function terraformEnv(online: boolean, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const next: NodeJS.ProcessEnv = { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" };
   next.TF_PLUGIN_CACHE_DIR ??= join(reviewDir, ".plugin-cache");
   mkdirSync(next.TF_PLUGIN_CACHE_DIR, { recursive: true });
   // A CLI config named but absent (as on these machines) is as good as none.
   const ownConfig = env.TF_CLI_CONFIG_FILE && existsSync(env.TF_CLI_CONFIG_FILE);
-  if (!online && !ownConfig && existsSync(PROVIDER_MIRROR)) {
-    next.TF_CLI_CONFIG_FILE = join(root, "terraform", "offline.tfrc");
+  const mirror = env.TF_PROVIDER_MIRROR ?? SHIPPED_MIRROR;
+  if (!online && !ownConfig && existsSync(mirror)) {
+    next.TF_CLI_CONFIG_FILE = mirror === SHIPPED_MIRROR ? SHIPPED_CLI_CONFIG : mirrorCliConfig(mirror);
   }
   return next;
 }

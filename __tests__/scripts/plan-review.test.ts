@@ -129,6 +129,17 @@ describe("offline plan review", () => {
     );
   });
 
+  it("points the CLI config at another provider mirror when TF_PROVIDER_MIRROR names one", () => {
+    const mirror = mkdtempSync(join(tmpdir(), "mirror-"));
+
+    const env = terraformEnv(false, { TF_PROVIDER_MIRROR: mirror });
+
+    expect(readFileSync(env.TF_CLI_CONFIG_FILE as string, "utf8")).toContain(
+      `path    = ${JSON.stringify(mirror)}`,
+    );
+    expect(terraformEnv(false, { TF_PROVIDER_MIRROR: "/nonexistent" }).TF_CLI_CONFIG_FILE).toBeUndefined();
+  });
+
   it("plans the example variables offline and the real ones online", () => {
     expect(parseArgs([], {}).varFile).toMatch(/terraform\.tfvars\.example$/);
     expect(parseArgs(["--online"], {}).varFile).toMatch(/terraform\.tfvars$/);
