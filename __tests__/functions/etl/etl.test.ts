@@ -214,6 +214,14 @@ describe("runEtl rejects unusable input", () => {
     );
   });
 
+  it("says a text file that is not valid CSV cannot be parsed, naming the line", async () => {
+    // Prepare
+    const notes = await writeFixture(fixtures.dir, "notes.md", 'short_description\nok\n_"quoted"_ text\n');
+
+    // Act / Assess
+    expect((await failure(notes)).message).toMatch(/^the CSV cannot be parsed: Invalid Opening Quote.*line 3/);
+  });
+
   it("says a .zip that is not a zip archive is not one", async () => {
     // Prepare
     const fake = await writeFixture(fixtures.dir, "fake.zip", "just text");
