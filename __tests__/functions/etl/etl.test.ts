@@ -219,7 +219,9 @@ describe("runEtl rejects unusable input", () => {
     const notes = await writeFixture(fixtures.dir, "notes.md", 'short_description\nok\n_"quoted"_ text\n');
 
     // Act / Assess
-    expect((await failure(notes)).message).toMatch(/^the CSV cannot be parsed: Invalid Opening Quote.*line 3/);
+    expect((await failure(notes)).message).toMatch(
+      /^the CSV cannot be parsed: Invalid Opening Quote.*line 3/,
+    );
   });
 
   it("says a .zip that is not a zip archive is not one", async () => {
