@@ -21,6 +21,17 @@ export interface ClassifierFacts {
   readonly bucket?: string | undefined;
 }
 
+/** What every training-outcome event says about the classifier. */
+function classifierDetail(facts: ClassifierFacts, p: DocumentClassifierProperties) {
+  return {
+    run_id: facts.runId,
+    classifier_arn: facts.arn,
+    classifier_name: facts.name,
+    status: p.Status,
+    message: p.Message ?? null,
+  };
+}
+
 function percent(value: number | undefined): string {
   return value === undefined ? "n/a" : `${(value * 100).toFixed(1)}%`;
 }
@@ -93,11 +104,7 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
     subject: `Training finished: ${facts.name} (accuracy ${percent(metrics?.Accuracy)})`,
     text,
     detail: {
-      run_id: facts.runId,
-      classifier_arn: facts.arn,
-      classifier_name: facts.name,
-      status: p.Status,
-      message: p.Message ?? null,
+      ...classifierDetail(facts, p),
       accuracy: metrics?.Accuracy ?? null,
       macro_precision: metrics?.Precision ?? null,
       macro_recall: metrics?.Recall ?? null,
@@ -148,11 +155,7 @@ export function trainingFailedEvent(facts: ClassifierFacts): PipelineEvent<Recor
     subject: `Training failed: ${facts.name} (${p.Status})`,
     text,
     detail: {
-      run_id: facts.runId,
-      classifier_arn: facts.arn,
-      classifier_name: facts.name,
-      status: p.Status,
-      message: p.Message ?? null,
+      ...classifierDetail(facts, p),
       report_uri: report.startsWith("s3://") ? report : null,
       ...time.detail,
       price_per_hour_usd: facts.pricePerHour,
