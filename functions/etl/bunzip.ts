@@ -136,6 +136,29 @@ function buildFilters(): Uint16Array[] {
   return tables;
 }
 
+/**
+ * The first start byte in [from, to) whose next four bytes can belong to a block or end-of-stream magic at some
+ * bit shift, or -1. The hot loop of the scan: one table lookup rejects about 94% of positions.
+ */
+function findCandidate(buf: Uint8Array, from: number, to: number): number {
+  const t1 = FILTERS[0] as Uint16Array;
+  for (let at = from; at < to; at++) {
+    if ((t1[buf[at + 1] as number] as number) !== 0 && candidateMask(buf, at) !== 0) return at;
+  }
+  return -1;
+}
+
+/** Bit (kind * 8 + shift) is set when bytes at+1..at+4 match that magic at that shift. */
+function candidateMask(buf: Uint8Array, at: number): number {
+  const [t1, t2, t3, t4] = FILTERS as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
+  return (
+    (t1[buf[at + 1] as number] as number) &
+    (t2[buf[at + 2] as number] as number) &
+    (t3[buf[at + 3] as number] as number) &
+    (t4[buf[at + 4] as number] as number)
+  );
+}
+
 function readBits(buf: Uint8Array, bit: number, n: number): number {
   let value = 0;
   for (let i = 0; i < n; i++) {
@@ -228,26 +251,21 @@ export async function bunzipToFile(
   };
 
   const scan = (limitByte: number): void => {
-    const [t1, t2, t3, t4] = FILTERS as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
-    for (let j = scannedTo; j < limitByte; j++) {
-      const at = j - baseByte;
-      let mask = t1[buf[at + 1] as number] as number;
-      if (mask === 0) continue;
-      mask &= (t2[buf[at + 2] as number] as number) & (t3[buf[at + 3] as number] as number);
-      if (mask === 0) continue;
-      mask &= t4[buf[at + 4] as number] as number;
-      if (mask === 0) continue;
+    const base = baseByte;
+    const bytes = buf;
+    for (let at = findCandidate(bytes, scannedTo - base, limitByte - base); at >= 0; ) {
+      const mask = candidateMask(bytes, at);
       for (let shift = 0; shift < 8; shift++) {
         for (let kind = 0; kind < 2; kind++) {
           if (!(mask & (1 << (kind * 8 + shift)))) continue;
-          const bit = j * 8 + shift;
+          const local = at * 8 + shift;
           const magic = MAGIC[kind] as (typeof MAGIC)[number];
-          const local = bit - baseByte * 8;
-          if (readBits(buf, local, 16) === magic.hi && readBits(buf, local + 16, 32) === magic.lo >>> 0) {
-            addCandidate(bit, magic.kind);
+          if (readBits(bytes, local, 16) === magic.hi && readBits(bytes, local + 16, 32) === magic.lo >>> 0) {
+            addCandidate((base + at) * 8 + shift, magic.kind);
           }
         }
       }
+      at = findCandidate(bytes, at + 1, limitByte - base);
     }
     scannedTo = Math.max(scannedTo, limitByte);
   };

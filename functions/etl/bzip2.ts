@@ -8,6 +8,7 @@
  * The format follows libbzip2 1.0.x (https://sourceware.org/bzip2/): block magic 0x314159265359,
  * end-of-stream magic 0x177245385090, MSB-first bit order, CRC-32/BZIP2.
  */
+import { crc32 } from "node:zlib";
 
 export const BLOCK_MAGIC_HI = 0x3141;
 export const BLOCK_MAGIC_LO = 0x59265359;
@@ -102,6 +103,8 @@ interface PreparedBlock {
 export class BlockDecoder {
   private tt = new Uint32Array(0);
   private raw = new Uint8Array(0);
+  private readonly walkScratch = new WalkScratch();
+  private readonly rleScratch = { reversed: new Uint8Array(0) };
 
   /**
    * Decodes the block whose magic starts at `startBit` of `src`. `endBit` bounds the bits the block may use:
@@ -110,10 +113,10 @@ export class BlockDecoder {
    */
   decode(src: Uint8Array, startBit: number, endBit: number, maxBlockSize = 900000): DecodedBlock {
     const block = this.prepare(src, startBit, endBit, maxBlockSize);
-    walk(block.tt, block.origPtr, block.count, block.raw);
-    const data = undoRle(block.raw, block.count);
+    walkBwt(block.tt, block.origPtr, block.count, block.raw, this.walkScratch);
+    const { data, crc } = undoRle(block.raw, block.count, this.rleScratch);
     // Decoded within its bounds, so a wrong CRC means damaged data, not a false boundary.
-    if (bzip2Crc(data) !== block.storedCrc) throw new BlockCorruptError("bzip2 block CRC mismatch");
+    if (crc !== block.storedCrc) throw new BlockCorruptError("bzip2 block CRC mismatch");
     return { data, storedCrc: block.storedCrc, endBit: block.endBit };
   }
 
@@ -238,14 +241,191 @@ export class BlockDecoder {
   }
 }
 
-/** Inverse BWT, step 2: follow the links from the origin, writing the bytes before run-length decoding. */
-function walk(tt: Uint32Array, origPtr: number, count: number, raw: Uint8Array): void {
-  let pos = (tt[origPtr] as number) >>> 8;
-  for (let i = 0; i < count; i++) {
-    pos = tt[pos] as number;
-    raw[i] = pos;
-    pos >>>= 8;
+/** Below this, one chain is walked: the bookkeeping of parallel chains costs more than it saves. */
+const MIN_PARALLEL_WALK = 1 << 14;
+/** Segments per block: lanes take them in turn, so the serial tail after the last one is short. */
+const WALK_SEGMENTS = 128;
+const LANES = 8;
+/** Marks a segment's first node in tt, above the byte (bits 0-7) and the 20-bit link (bits 8-27). */
+const SEGMENT_START = 1 << 28;
+const LINK_MASK = 0xfffff;
+
+/** Scratch for the parallel walk, reused across blocks. */
+export class WalkScratch {
+  lanesOut = new Uint8Array(0);
+  readonly starts = new Int32Array(WALK_SEGMENTS);
+  readonly offsets = new Int32Array(WALK_SEGMENTS);
+  readonly lengths = new Int32Array(WALK_SEGMENTS);
+  readonly next = new Int32Array(WALK_SEGMENTS);
+  readonly segmentOf = new Map<number, number>();
+  readonly laneNode = new Int32Array(LANES);
+  readonly laneWrite = new Int32Array(LANES);
+  readonly laneSegment = new Int32Array(LANES);
+}
+
+/**
+ * Inverse BWT, step 2: follow the links from the origin, writing the bytes before run-length decoding.
+ *
+ * One chain of dependent loads from a 3.6 MB table is bound by memory latency, not by the CPU. So the cycle is
+ * cut at marked nodes into segments, four lanes walk segments at once (the CPU overlaps their cache misses),
+ * and the segments are then stitched in cycle order. Each lane writes its segments one after another into
+ * its own region of the scratch, so lanes never overlap.
+ */
+export function walkBwt(
+  tt: Uint32Array,
+  origPtr: number,
+  count: number,
+  raw: Uint8Array,
+  scratch: WalkScratch,
+): void {
+  const first = (tt[origPtr] as number) >>> 8;
+  if (count < MIN_PARALLEL_WALK || count > LINK_MASK) {
+    let pos = first;
+    for (let i = 0; i < count; i++) {
+      pos = tt[pos] as number;
+      raw[i] = pos;
+      pos >>>= 8;
+    }
+    return;
   }
+  const { starts, offsets, lengths, next, segmentOf, laneNode, laneWrite, laneSegment } = scratch;
+  segmentOf.clear();
+  let segments = 0;
+  for (let j = 0; j < WALK_SEGMENTS; j++) {
+    const node = j === 0 ? first : Math.floor((j * count) / WALK_SEGMENTS);
+    if (segmentOf.has(node)) continue;
+    segmentOf.set(node, segments);
+    starts[segments++] = node;
+    tt[node] = (tt[node] as number) | SEGMENT_START;
+  }
+  if (scratch.lanesOut.length < LANES * count) scratch.lanesOut = new Uint8Array(LANES * count);
+  const out = scratch.lanesOut;
+
+  let started = 0;
+  /** Starts the next segment on `lane` at its write position; false when none is left. */
+  const begin = (lane: number): boolean => {
+    if (started === segments) return false;
+    const segment = started++;
+    const at = laneWrite[lane] as number;
+    const v = tt[starts[segment] as number] as number;
+    offsets[segment] = at;
+    out[at] = v;
+    laneWrite[lane] = at + 1;
+    laneNode[lane] = (v >>> 8) & LINK_MASK;
+    laneSegment[lane] = segment;
+    return true;
+  };
+  /** Closes the lane's segment, which ran into the start of another one. */
+  const close = (lane: number): void => {
+    const segment = laneSegment[lane] as number;
+    lengths[segment] = (laneWrite[lane] as number) - (offsets[segment] as number);
+    next[segment] = segmentOf.get(laneNode[lane] as number) as number;
+  };
+
+  for (let lane = 0; lane < LANES; lane++) {
+    laneWrite[lane] = lane * count;
+    begin(lane);
+  }
+  for (;;) {
+    let p0 = laneNode[0] as number;
+    let p1 = laneNode[1] as number;
+    let p2 = laneNode[2] as number;
+    let p3 = laneNode[3] as number;
+    let p4 = laneNode[4] as number;
+    let p5 = laneNode[5] as number;
+    let p6 = laneNode[6] as number;
+    let p7 = laneNode[7] as number;
+    let w0 = laneWrite[0] as number;
+    let w1 = laneWrite[1] as number;
+    let w2 = laneWrite[2] as number;
+    let w3 = laneWrite[3] as number;
+    let w4 = laneWrite[4] as number;
+    let w5 = laneWrite[5] as number;
+    let w6 = laneWrite[6] as number;
+    let w7 = laneWrite[7] as number;
+    for (;;) {
+      const v0 = tt[p0] as number;
+      const v1 = tt[p1] as number;
+      const v2 = tt[p2] as number;
+      const v3 = tt[p3] as number;
+      const v4 = tt[p4] as number;
+      const v5 = tt[p5] as number;
+      const v6 = tt[p6] as number;
+      const v7 = tt[p7] as number;
+      if (((v0 | v1 | v2 | v3 | v4 | v5 | v6 | v7) & SEGMENT_START) !== 0) break;
+      out[w0++] = v0;
+      out[w1++] = v1;
+      out[w2++] = v2;
+      out[w3++] = v3;
+      out[w4++] = v4;
+      out[w5++] = v5;
+      out[w6++] = v6;
+      out[w7++] = v7;
+      p0 = (v0 >>> 8) & LINK_MASK;
+      p1 = (v1 >>> 8) & LINK_MASK;
+      p2 = (v2 >>> 8) & LINK_MASK;
+      p3 = (v3 >>> 8) & LINK_MASK;
+      p4 = (v4 >>> 8) & LINK_MASK;
+      p5 = (v5 >>> 8) & LINK_MASK;
+      p6 = (v6 >>> 8) & LINK_MASK;
+      p7 = (v7 >>> 8) & LINK_MASK;
+    }
+    laneWrite[0] = w0;
+    laneWrite[1] = w1;
+    laneWrite[2] = w2;
+    laneWrite[3] = w3;
+    laneWrite[4] = w4;
+    laneWrite[5] = w5;
+    laneWrite[6] = w6;
+    laneWrite[7] = w7;
+    laneNode[0] = p0;
+    laneNode[1] = p1;
+    laneNode[2] = p2;
+    laneNode[3] = p3;
+    laneNode[4] = p4;
+    laneNode[5] = p5;
+    laneNode[6] = p6;
+    laneNode[7] = p7;
+    let exhausted = false;
+    for (let lane = 0; lane < LANES; lane++) {
+      if (((tt[laneNode[lane] as number] as number) & SEGMENT_START) === 0) continue;
+      close(lane);
+      if (!begin(lane)) {
+        laneSegment[lane] = -1;
+        exhausted = true;
+      }
+    }
+    if (exhausted) break;
+  }
+  // No segment is left to start: the lanes still running finish one at a time.
+  for (let lane = 0; lane < LANES; lane++) {
+    if ((laneSegment[lane] as number) < 0) continue;
+    let p = laneNode[lane] as number;
+    let w = laneWrite[lane] as number;
+    for (;;) {
+      const v = tt[p] as number;
+      if ((v & SEGMENT_START) !== 0) break;
+      out[w++] = v;
+      p = (v >>> 8) & LINK_MASK;
+    }
+    laneNode[lane] = p;
+    laneWrite[lane] = w;
+    close(lane);
+  }
+  // Stitch in cycle order, starting with the segment at the origin.
+  let written = 0;
+  let segment = 0;
+  for (let visited = 0; visited < segments; visited++) {
+    const length = lengths[segment] as number;
+    if (written + length > count) break;
+    const from = offsets[segment] as number;
+    raw.set(out.subarray(from, from + length), written);
+    written += length;
+    segment = next[segment] as number;
+    if (segment === 0) break;
+  }
+  // A valid block's links form one cycle through every position; damaged ones can form several.
+  if (written !== count || segment !== 0) throw new BlockCorruptError("bzip2 block CRC mismatch");
 }
 
 interface BitReaderState {
@@ -388,31 +568,72 @@ function linkBwt(tt: Uint32Array, count: number, byteCount: Int32Array): void {
   }
 }
 
-/** Undoes bzip2's initial run-length encoding: 4 equal bytes are followed by a count of further repeats. */
-function undoRle(raw: Uint8Array, count: number): Uint8Array {
+/** Each byte with its bits in reverse order. */
+const REVERSED_BITS = (() => {
+  const table = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    let r = 0;
+    for (let k = 0; k < 8; k++) if (i & (1 << k)) r |= 0x80 >>> k;
+    table[i] = r;
+  }
+  return table;
+})();
+
+function reverse32(x: number): number {
+  let r = 0;
+  for (let k = 0; k < 32; k++) r = (r << 1) | ((x >>> k) & 1);
+  return r >>> 0;
+}
+
+/**
+ * CRC-32/BZIP2 of data whose bytes were given bit-reversed: the bzip2 CRC is the MSB-first twin of zlib's
+ * CRC-32 (same polynomial, initial value and final XOR), so it is zlib's native CRC of the bit-reversed bytes,
+ * bit-reversed. Several times faster than a table-driven CRC in JavaScript.
+ */
+function bzip2CrcOfReversed(reversed: Uint8Array): number {
+  return reverse32(crc32(reversed));
+}
+
+/**
+ * Undoes bzip2's initial run-length encoding (4 equal bytes are followed by a count of further repeats), and
+ * writes the bit-reversed output alongside for the CRC.
+ */
+function undoRle(
+  raw: Uint8Array,
+  count: number,
+  scratch: { reversed: Uint8Array },
+): { data: Uint8Array; crc: number } {
+  // Literal bytes yield one byte each, so room for the rest of the input is checked only when a run is added.
   let out: Uint8Array = new Uint8Array(count + (count >>> 2) + 64);
+  if (scratch.reversed.length < out.length) scratch.reversed = new Uint8Array(out.length);
+  let reversed = scratch.reversed;
   let outLen = 0;
   let last = -1;
   let same = 0;
   for (let i = 0; i < count; i++) {
     const b = raw[i] as number;
-    if (same === 4) {
-      if (outLen + b > out.length) out = grow(out, outLen + b);
-      out.fill(last, outLen, outLen + b);
-      outLen += b;
-      same = 0;
-      last = -1;
+    reversed[outLen] = REVERSED_BITS[b] as number;
+    out[outLen++] = b;
+    if (b !== last) {
+      last = b;
+      same = 1;
       continue;
     }
-    if (b === last) same++;
-    else {
-      same = 1;
-      last = b;
+    if (++same < 4) continue;
+    // The fourth equal byte: the next one counts further repeats.
+    if (++i >= count) break;
+    const repeats = raw[i] as number;
+    if (outLen + repeats + (count - i) > out.length) {
+      out = grow(out, outLen + repeats + (count - i));
+      if (reversed.length < out.length) reversed = scratch.reversed = grow(reversed, out.length);
     }
-    if (outLen >= out.length) out = grow(out, outLen + 1);
-    out[outLen++] = b;
+    out.fill(b, outLen, outLen + repeats);
+    reversed.fill(REVERSED_BITS[b] as number, outLen, outLen + repeats);
+    outLen += repeats;
+    same = 0;
+    last = -1;
   }
-  return out.subarray(0, outLen);
+  return { data: out.subarray(0, outLen), crc: bzip2CrcOfReversed(reversed.subarray(0, outLen)) };
 }
 
 function grow(out: Uint8Array, needed: number): Uint8Array {

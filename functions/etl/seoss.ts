@@ -13,6 +13,7 @@ import StreamZip from "node-stream-zip";
 import { type BlockDecodePool, Bzip2DataError, bunzipToFile } from "./bunzip";
 import { type DocumentOptions, TrainingCsvWriter } from "./documents";
 import { InputError } from "./errors";
+import { readZipEntry, ZipDataError } from "./zip-entry";
 
 export interface IgnoredEntry {
   readonly name: string;
@@ -136,7 +137,7 @@ export async function convertSeossZip(
     let exporting: Promise<void> = Promise.resolve();
     for (const member of members) {
       const dbPath = join(options.workDir, `member-${String(member.index).padStart(4, "0")}.sqlite3`);
-      const databaseBytes = await decompressMember(zip, member, dbPath, members.length, options);
+      const databaseBytes = await decompressMember(zipPath, member, dbPath, members.length, options);
       await exporting;
       exporting = exportMember(member, dbPath, databaseBytes, members.length, options).then((summary) => {
         summaries.push(summary);
@@ -152,7 +153,7 @@ export async function convertSeossZip(
 }
 
 async function decompressMember(
-  zip: InstanceType<typeof StreamZip.async>,
+  zipPath: string,
   member: Member,
   dbPath: string,
   total: number,
@@ -161,14 +162,8 @@ async function decompressMember(
   const name = member.entry.name;
   const out = await open(dbPath, "w");
   try {
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await zip.stream(member.entry);
-    } catch (cause) {
-      throw new InputError(`zip member ${name} cannot be read (${(cause as Error).message})`, { cause });
-    }
     const result = await bunzipToFile(
-      stream as AsyncIterable<Uint8Array>,
+      readZipEntry(zipPath, member.entry),
       out,
       options.pool,
       ({ compressedBytes, decompressedBytes }) =>
@@ -185,7 +180,7 @@ async function decompressMember(
     return result.decompressedBytes;
   } catch (error) {
     if (error instanceof InputError) throw error;
-    if (error instanceof Bzip2DataError || isZipDataError(error)) {
+    if (error instanceof Bzip2DataError || error instanceof ZipDataError || isZlibDataError(error)) {
       throw new InputError(`zip member ${name} is corrupt or truncated: ${(error as Error).message}`, {
         cause: error,
       });
@@ -196,12 +191,9 @@ async function decompressMember(
   }
 }
 
-/** node-stream-zip and zlib report damaged entry data with these messages / codes. */
-function isZipDataError(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  return (
-    /^Z_/.test(errorCode(error)) || /invalid|crc|size|unexpected end/i.test(String((error as Error).message))
-  );
+/** zlib reports damaged deflated data with Z_* codes (Z_DATA_ERROR, Z_BUF_ERROR for a cut stream). */
+function isZlibDataError(error: unknown): boolean {
+  return /^Z_/.test(errorCode(error));
 }
 
 /** Errors from Node built-ins may come from another realm (jest's VM contexts): check the code, not the class. */
@@ -254,10 +246,13 @@ async function exportMember(
       }
       throw error;
     }
+    // TEXT comes as its UTF-8 bytes (a BLOB cast), which the writer normalises without building strings; a
+    // database stored in UTF-16 would cast to UTF-16 bytes, so it is read as text instead.
+    const utf8 = String(db.prepare("PRAGMA encoding").get()?.encoding).toUpperCase() === "UTF-8";
     const rows = db
       .prepare(
-        "SELECT summary || ' ' || description AS text FROM issue " +
-          "WHERE type = 'Bug' AND summary IS NOT NULL AND description IS NOT NULL",
+        `SELECT ${utf8 ? "CAST(summary || ' ' || description AS BLOB)" : "summary || ' ' || description"} AS text ` +
+          "FROM issue WHERE type = 'Bug' AND summary IS NOT NULL AND description IS NOT NULL",
       )
       .iterate();
     for (;;) {
@@ -269,7 +264,10 @@ async function exportMember(
           break;
         }
         bugRows++;
-        writer.add(member.label, String((next.value as { text: unknown }).text));
+        const text = (next.value as { text: unknown }).text;
+        // isView, not instanceof: jest runs tests in another realm than node:sqlite.
+        if (ArrayBuffer.isView(text)) writer.addUtf8(member.label, text as Uint8Array);
+        else writer.add(member.label, String(text));
       }
       await writer.flush();
       options.onProgress?.({ phase: "export", member: name, index: member.index, total, rows: bugRows });

@@ -3,7 +3,14 @@ import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlockDecodePool, Bzip2DataError, bunzipToFile } from "../../../functions/etl/bunzip";
-import { BlockDecoder, BlockTruncatedError, bzip2Crc } from "../../../functions/etl/bzip2";
+import {
+  BlockCorruptError,
+  BlockDecoder,
+  BlockTruncatedError,
+  bzip2Crc,
+  WalkScratch,
+  walkBwt,
+} from "../../../functions/etl/bzip2";
 import { rng } from "../../fixtures/etl/seoss-fixture";
 
 function compress(data: Buffer, level = 9): Buffer {
@@ -155,5 +162,57 @@ describe("BlockDecoder", () => {
     // Assess
     expect(cut).toThrow(BlockTruncatedError);
     expect(Buffer.from(first.data).equals(data.subarray(0, first.data.length))).toBe(true);
+  });
+});
+
+describe("walkBwt", () => {
+  /** Links `cycles` (lists of positions) into a BWT vector whose walk from the returned origin yields `bytes`. */
+  function linkCycles(cycles: number[][], bytes: Uint8Array): { tt: Uint32Array; origPtr: number } {
+    const tt = new Uint32Array(bytes.length);
+    let k = 0;
+    for (const cycle of cycles) {
+      cycle.forEach((node, i) => {
+        tt[node] = ((cycle[(i + 1) % cycle.length] as number) << 8) | (bytes[k++] as number);
+      });
+    }
+    const first = cycles[0] as number[];
+    return { tt, origPtr: first.at(-1) as number };
+  }
+
+  function shuffled(n: number, seed: number): number[] {
+    const random = rng(seed);
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j] as number, order[i] as number];
+    }
+    return order;
+  }
+
+  it("follows one cycle through a whole block in order, walking its segments in parallel", () => {
+    // Prepare: a 900,000-position cycle (the largest block) in random order
+    const n = 900_000;
+    const bytes = new Uint8Array(sampleData(n, 9));
+    const { tt, origPtr } = linkCycles([shuffled(n, 10)], bytes);
+    const raw = new Uint8Array(n);
+
+    // Act
+    walkBwt(tt, origPtr, n, raw, new WalkScratch());
+
+    // Assess
+    expect(Buffer.from(raw).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("reports links that form more than one cycle as damaged", () => {
+    // Prepare: the positions split into two cycles, which no valid block has
+    const order = shuffled(100_000, 11);
+    const bytes = new Uint8Array(sampleData(order.length, 12));
+    const { tt, origPtr } = linkCycles([order.slice(0, 60_000), order.slice(60_000)], bytes);
+
+    // Act
+    const walk = () => walkBwt(tt, origPtr, order.length, new Uint8Array(order.length), new WalkScratch());
+
+    // Assess
+    expect(walk).toThrow(BlockCorruptError);
   });
 });

@@ -6,6 +6,7 @@ import { InputError } from "../../../functions/etl/errors";
 import { type EtlRequest, runEtl } from "../../../functions/etl/etl";
 import {
   AWKWARD_DOCUMENTS,
+  AWKWARD_ROWS,
   buildFixtureSet,
   corrupt,
   type FixtureSet,
@@ -187,6 +188,24 @@ describe("runEtl with the SEOSS zip", () => {
     // Assess
     expect(report.label_counts).toEqual({ HADOOP: 6, SPARK: 11 });
     expect(report.left_out_labels).toEqual([]);
+  });
+
+  it("reads a database stored in UTF-16 as it reads one in UTF-8", async () => {
+    // Prepare
+    const rows = [...AWKWARD_ROWS, ...plainBugs("SPARK", 8)];
+    const zip = await zipOf("utf16.zip", [
+      { name: "spark.sqlite3.bz2", data: await bzip2Db(fixtures.dir, "u16", rows, { encoding: "UTF-16le" }) },
+      { name: "hadoop.sqlite3.bz2", data: fixtures.hadoopBz2 },
+    ]);
+    const utf8 = await run(fixtures.goodZip);
+
+    // Act
+    const utf16 = await run(zip);
+
+    // Assess
+    expect(await readFile(join(utf16.outDir, "0000-spark.csv"), "utf8")).toBe(
+      await readFile(join(utf8.outDir, "0000-spark.csv"), "utf8"),
+    );
   });
 });
 
