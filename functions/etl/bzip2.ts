@@ -41,49 +41,6 @@ export interface DecodedBlock {
   readonly endBit: number;
 }
 
-const CRC_TABLES = makeCrcTables();
-
-function makeCrcTables(): Uint32Array[] {
-  const t0 = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i << 24;
-    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
-    t0[i] = c >>> 0;
-  }
-  const tables = [t0];
-  for (let n = 1; n < 4; n++) {
-    const prev = tables[n - 1] as Uint32Array;
-    const next = new Uint32Array(256);
-    for (let i = 0; i < 256; i++)
-      next[i] = ((prev[i] as number) << 8) ^ (t0[(prev[i] as number) >>> 24] as number);
-    tables.push(next);
-  }
-  return tables;
-}
-
-/** CRC-32/BZIP2 (MSB-first) of a whole buffer, slicing by 4. */
-export function bzip2Crc(data: Uint8Array, length = data.length): number {
-  const [t0, t1, t2, t3] = CRC_TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-  let crc = 0xffffffff;
-  let i = 0;
-  const end4 = length - (length % 4);
-  while (i < end4) {
-    crc ^=
-      ((data[i] as number) << 24) |
-      ((data[i + 1] as number) << 16) |
-      ((data[i + 2] as number) << 8) |
-      (data[i + 3] as number);
-    crc =
-      (t3[crc >>> 24] as number) ^
-      (t2[(crc >>> 16) & 0xff] as number) ^
-      (t1[(crc >>> 8) & 0xff] as number) ^
-      (t0[crc & 0xff] as number);
-    i += 4;
-  }
-  while (i < length) crc = (crc << 8) ^ (t0[((crc >>> 24) ^ (data[i++] as number)) & 0xff] as number);
-  return ~crc >>> 0;
-}
-
 /** Combines block CRCs the way the end-of-stream trailer does. */
 export function combineCrc(streamCrc: number, blockCrc: number): number {
   return (((streamCrc << 1) | (streamCrc >>> 31)) ^ blockCrc) >>> 0;
@@ -528,8 +485,12 @@ function decodeSymbols(
       if (count + runLength > maxBlockSize) throw fail("bzip2 block overflows its size");
       const b = symToByte[mtf[0] as number] as number;
       byteCount[b] = (byteCount[b] as number) + runLength;
-      tt.fill(b, count, count + runLength);
-      count += runLength;
+      // Most runs are a few symbols long, where a call to fill costs more than the stores.
+      if (runLength < 32) for (const end = count + runLength; count < end; count++) tt[count] = b;
+      else {
+        tt.fill(b, count, count + runLength);
+        count += runLength;
+      }
       runLength = 0;
       runWeight = 1;
     }
@@ -592,6 +553,11 @@ function reverse32(x: number): number {
  */
 function bzip2CrcOfReversed(reversed: Uint8Array): number {
   return reverse32(crc32(reversed));
+}
+
+/** CRC-32/BZIP2 of a buffer, as the decoder computes it for each block. */
+export function bzip2Crc(data: Uint8Array): number {
+  return bzip2CrcOfReversed(data.map((b) => REVERSED_BITS[b] as number));
 }
 
 /**

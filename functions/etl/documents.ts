@@ -169,7 +169,7 @@ const CHUNK_BYTES = 1024 * 1024;
 export class TrainingCsvWriter {
   readonly stats: WriterStats = { documents: 0, bytes: 0, emptyDropped: 0, cut: 0, labels: new Map() };
   private readonly stream: WriteStream;
-  private readonly text: Uint8Array;
+  private text = new Uint8Array(4096);
   private readonly facts: FieldFacts = { quotes: 0, commas: 0 };
   private readonly labelFields = new Map<string, Uint8Array>();
   private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -182,7 +182,6 @@ export class TrainingCsvWriter {
     private readonly options: DocumentOptions,
   ) {
     this.stream = createWriteStream(path);
-    this.text = new Uint8Array(options.maxDocBytes + 8);
   }
 
   /** Adds one document; returns false when it was empty after normalising (and so dropped). */
@@ -201,6 +200,10 @@ export class TrainingCsvWriter {
 
   private addNormalized(label: string, utf8: Uint8Array): boolean {
     const { maxDocBytes } = this.options;
+    // Normalising never lengthens text, and stops a few bytes past the limit: the scratch grows to fit.
+    const needed = Math.min(utf8.length, maxDocBytes) + 8;
+    if (this.text.length < needed)
+      this.text = new Uint8Array(Math.max(needed, Math.min(2 * this.text.length, maxDocBytes + 8)));
     const text = this.text;
     const facts = this.facts;
     let length = normalizeUtf8(utf8, text, maxDocBytes, facts);

@@ -149,6 +149,21 @@ describe("bzip2Crc", () => {
 });
 
 describe("BlockDecoder", () => {
+  it("rejects a block whose decoded data does not match the CRC in its header", () => {
+    // Prepare: the block CRC follows the stream header (4 bytes) and the block magic (6 bytes)
+    const compressed = compress(sampleData(50_000, 13));
+    const damaged = Buffer.from(compressed);
+    damaged[12] = (damaged[12] as number) ^ 0x01;
+    const decoder = new BlockDecoder();
+
+    // Act
+    const decode = () => decoder.decode(damaged, 32, damaged.length * 8);
+
+    // Assess
+    expect(decoder.decode(compressed, 32, compressed.length * 8).data.length).toBe(50_000);
+    expect(decode).toThrow(new BlockCorruptError("bzip2 block CRC mismatch"));
+  });
+
   it("reports a block cut at a false boundary as truncated, not damaged, so the caller can merge", () => {
     // Prepare: the first block of a two-block stream, with its end guessed 1000 bits too early
     const data = sampleData(150_000, 6);

@@ -154,6 +154,29 @@ describe("TrainingCsvWriter", () => {
     expect(writer.stats.bytes).toBe((await readFile(path)).length);
   });
 
+  it("keeps a long document whole when the limit allows, and cuts it when it does not", async () => {
+    // Prepare
+    const doc = "日本語 text,\t".repeat(20_000);
+    const path = join(dir, "long.csv");
+    const writer = new TrainingCsvWriter(path, { maxDocBytes: 1_000_000 });
+    const small = new TrainingCsvWriter(join(dir, "long-cut.csv"), { maxDocBytes: 50_000 });
+
+    // Act
+    writer.add("HIVE", doc);
+    small.add("HIVE", doc);
+    await writer.close();
+    await small.close();
+
+    // Assess
+    expect(await readFile(path, "utf8")).toBe(
+      stringify([["HIVE", normalizeText(doc)]], { record_delimiter: "unix" }),
+    );
+    expect(await readFile(join(dir, "long-cut.csv"), "utf8")).toBe(
+      stringify([["HIVE", referenceDocument(doc, 50_000)]], { record_delimiter: "unix" }),
+    );
+    expect(small.stats.cut).toBe(1);
+  });
+
   it("decodes bytes that are not UTF-8 with replacement characters, as a string would", async () => {
     // Prepare
     const path = join(dir, "invalid.csv");
