@@ -202,6 +202,7 @@ export class BlockDecoder {
 const MIN_PARALLEL_WALK = 1 << 14;
 /** Segments per block: lanes take them in turn, so the serial tail after the last one is short. */
 const WALK_SEGMENTS = 128;
+/** Chains walked at once; the hot loop in walkBwt is unrolled for exactly this many. */
 const LANES = 8;
 /** Marks a segment's first node in tt, above the byte (bits 0-7) and the 20-bit link (bits 8-27). */
 const SEGMENT_START = 1 << 28;
@@ -224,7 +225,7 @@ export class WalkScratch {
  * Inverse BWT, step 2: follow the links from the origin, writing the bytes before run-length decoding.
  *
  * One chain of dependent loads from a 3.6 MB table is bound by memory latency, not by the CPU. So the cycle is
- * cut at marked nodes into segments, four lanes walk segments at once (the CPU overlaps their cache misses),
+ * cut at marked nodes into segments, eight lanes walk segments at once (the CPU overlaps their cache misses),
  * and the segments are then stitched in cycle order. Each lane writes its segments one after another into
  * its own region of the scratch, so lanes never overlap.
  */
@@ -283,6 +284,7 @@ export function walkBwt(
     laneWrite[lane] = lane * count;
     begin(lane);
   }
+  // Eight lanes in locals: V8 keeps them in registers, where arrays would cost a load and store per step.
   for (;;) {
     let p0 = laneNode[0] as number;
     let p1 = laneNode[1] as number;
