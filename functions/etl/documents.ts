@@ -41,7 +41,7 @@ const NEWLINE = 0x0a;
 export interface FieldFacts {
   /** Double quotes in the text (each is doubled in the field). */
   quotes: number;
-  /** Whether a comma forces quoting. */
+  /** Commas in the text (any one forces quoting). */
   commas: number;
 }
 
@@ -186,7 +186,7 @@ export class TrainingCsvWriter {
 
   /** Adds one document; returns false when it was empty after normalising (and so dropped). */
   add(label: string, rawText: string): boolean {
-    return this.addNormalized(label, Buffer.from(rawText, "utf8"));
+    return this.addDocument(label, Buffer.from(rawText, "utf8"));
   }
 
   /**
@@ -195,10 +195,10 @@ export class TrainingCsvWriter {
    */
   addUtf8(label: string, rawText: Uint8Array): boolean {
     const valid = isUtf8(rawText) ? rawText : Buffer.from(new TextDecoder().decode(rawText), "utf8");
-    return this.addNormalized(label, valid);
+    return this.addDocument(label, valid);
   }
 
-  private addNormalized(label: string, utf8: Uint8Array): boolean {
+  private addDocument(label: string, utf8: Uint8Array): boolean {
     const { maxDocBytes } = this.options;
     // Normalising never lengthens text, and stops a few bytes past the limit: the scratch grows to fit.
     const needed = Math.min(utf8.length, maxDocBytes) + 8;
