@@ -3,6 +3,7 @@
  * endpoint as the invocation's result. Every action reconciles with what Comprehend reports rather than with
  * what Terraform last recorded, so a retried or repeated invocation converges instead of failing.
  */
+import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type ComprehendClient,
@@ -14,7 +15,6 @@ import {
   UpdateEndpointCommand,
 } from "@aws-sdk/client-comprehend";
 import {
-  clientRequestToken,
   type EndpointSpec,
   endpointArnFor,
   hasConverged,
@@ -49,6 +49,8 @@ export interface LifecycleDeps {
   pollIntervalMs: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** CreateEndpoint's idempotency token; a fresh one per call by default. */
+  newToken?: () => string;
 }
 
 /** Comprehend reports the endpoint FAILED, or an update that did not take; carries Comprehend's own words. */
@@ -96,12 +98,14 @@ class EndpointOperations {
   private readonly logger: LogSink;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly newToken: () => string;
 
   constructor(private readonly deps: LifecycleDeps) {
     this.comprehend = deps.comprehend;
     this.logger = deps.logger;
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.newToken = deps.newToken ?? randomUUID;
   }
 
   async createOrAdopt(spec: EndpointSpec): Promise<EndpointResult> {
@@ -176,7 +180,13 @@ class EndpointOperations {
     }
   }
 
-  /** Returns true if CreateEndpoint started a new endpoint, false if one with this name already existed. */
+  /**
+   * Returns true if CreateEndpoint started a new endpoint, false if one with this name already existed.
+   *
+   * Each call gets a fresh token: the SDK's retries of the call reuse it, and a retried invocation is caught by
+   * the endpoint's name (ResourceInUseException, adopted below). A token derived from name and model would make
+   * Comprehend replay the first creation when an endpoint is destroyed and created again, creating nothing.
+   */
   private async create(spec: EndpointSpec, arn: string): Promise<boolean> {
     try {
       await this.comprehend.send(
@@ -184,7 +194,7 @@ class EndpointOperations {
           EndpointName: spec.endpointName,
           ModelArn: spec.modelArn,
           DesiredInferenceUnits: spec.desiredInferenceUnits,
-          ClientRequestToken: clientRequestToken(spec),
+          ClientRequestToken: this.newToken(),
           DataAccessRoleArn: spec.dataAccessRoleArn,
           Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
         }),

@@ -1,8 +1,7 @@
 /**
  * The endpoint's desired configuration as Terraform's aws_lambda_invocation (lifecycle_scope = "CRUD") sends it,
- * and the pure rules derived from it: the endpoint ARN, the idempotency token and what an update must change.
+ * and the pure rules derived from it: the endpoint ARN and what an update must change.
  */
-import { createHash } from "node:crypto";
 
 /** The key aws_lambda_invocation adds to the input (its `terraform_key` argument, default "tf"). */
 export const TERRAFORM_KEY = "tf";
@@ -118,14 +117,6 @@ export function endpointArnFor(spec: Pick<EndpointSpec, "endpointName" | "modelA
   if (!match) throw new LifecycleInputError(`Not a document classifier ARN: ${spec.modelArn}`);
   const [, partition, region, account] = match;
   return `arn:${partition}:comprehend:${region}:${account}:document-classifier-endpoint/${spec.endpointName}`;
-}
-
-/**
- * Same name and model give the same token, so a create retried by the SDK or by Lambda is one endpoint to
- * Comprehend. SHA-256 hex is 64 characters, exactly the API's limit and within its [a-zA-Z0-9-] pattern.
- */
-export function clientRequestToken(spec: Pick<EndpointSpec, "endpointName" | "modelArn">): string {
-  return createHash("sha256").update(`${spec.endpointName}\n${spec.modelArn}`).digest("hex");
 }
 
 /** What Comprehend reports about an endpoint, reduced to what reconciling needs. */

@@ -21,7 +21,7 @@ import {
   type LifecycleDeps,
   runLifecycle,
 } from "../../../functions/endpoint/lifecycle";
-import { clientRequestToken, parseLifecycleRequest } from "../../../functions/endpoint/spec";
+import { parseLifecycleRequest } from "../../../functions/endpoint/spec";
 
 const request = (name: string, patch: Record<string, unknown> = {}) =>
   parseLifecycleRequest({
@@ -106,13 +106,35 @@ describe("create", () => {
       EndpointName: "itsr-classifier",
       ModelArn: MODEL_V1,
       DesiredInferenceUnits: 1,
-      ClientRequestToken: clientRequestToken({ endpointName: "itsr-classifier", modelArn: MODEL_V1 }),
+      ClientRequestToken: expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      ),
       DataAccessRoleArn: ROLE,
       Tags: [{ Key: "project", Value: "itsr" }],
     });
     expect(comprehend).toHaveReceivedCommandTimes(DescribeEndpointCommand, 3);
     expect(clock).toBe(2 * POLL_MS);
     expect(comprehend).not.toHaveReceivedCommand(TagResourceCommand);
+  });
+
+  it("gives each creation its own token, so an endpoint destroyed and created again is created anew", async () => {
+    // Prepare: the same endpoint (name and model) created, then destroyed
+    comprehend.on(CreateEndpointCommand).resolves({ EndpointArn: ARN });
+    comprehend.on(DeleteEndpointCommand).resolves({});
+    comprehend.on(DescribeEndpointCommand).resolvesOnce(endpoint("IN_SERVICE")).rejectsOnce(notFound());
+    await runLifecycle(request("create.json"), deps());
+    await runLifecycle(request("delete.json"), deps());
+    comprehend.on(DescribeEndpointCommand).resolves(endpoint("IN_SERVICE"));
+
+    // Act
+    await runLifecycle(request("create.json"), deps());
+
+    // Assess
+    const tokens = comprehend
+      .commandCalls(CreateEndpointCommand)
+      .map((call) => call.args[0].input.ClientRequestToken);
+    expect(tokens).toHaveLength(2);
+    expect(new Set(tokens).size).toBe(2);
   });
 
   it("adopts the endpoint a retried apply already created instead of failing", async () => {

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  clientRequestToken,
   type EndpointSpec,
   endpointArnFor,
   hasConverged,
@@ -106,19 +105,6 @@ describe("endpointArnFor", () => {
 
     // Assess
     expect(arn).toBe("arn:aws-cn:comprehend:cn-north-1:444455556666:document-classifier-endpoint/itsr-ep");
-  });
-});
-
-describe("clientRequestToken", () => {
-  it("is the same for the same name and model and differs when either changes", () => {
-    // Act
-    const token = clientRequestToken(spec());
-
-    // Assess
-    expect(token).toMatch(/^[a-f0-9]{64}$/);
-    expect(clientRequestToken(spec())).toBe(token);
-    expect(clientRequestToken(spec({ modelArn: MODEL_V2 }))).not.toBe(token);
-    expect(clientRequestToken(spec({ endpointName: "other" }))).not.toBe(token);
   });
 });
 
