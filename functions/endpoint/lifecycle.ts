@@ -286,7 +286,7 @@ class EndpointOperations {
       else if (sawUpdating && observed.status === "IN_SERVICE") {
         // Back in service without the requested configuration: Comprehend rolled the update back.
         throw new EndpointFailedError(
-          `Endpoint ${arn} returned to IN_SERVICE without the requested model/units: ${observed.message ?? "Comprehend gave no reason"}`,
+          `Endpoint ${arn} returned to IN_SERVICE without the requested model, units or role: ${observed.message ?? "Comprehend gave no reason"}`,
         );
       }
       this.waitOrGiveUp(arn, observed, "finish the update");

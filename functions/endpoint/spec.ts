@@ -164,6 +164,14 @@ export function planUpdate(observed: ObservedEndpoint, spec: EndpointSpec): Endp
 /** True once the endpoint serves the spec's model with the spec's units. */
 export function hasConverged(observed: ObservedEndpoint, spec: EndpointSpec): boolean {
   if (observed.status !== "IN_SERVICE" || observed.modelArn !== spec.modelArn) return false;
+  // Right after a role-only UpdateEndpoint the endpoint may still report IN_SERVICE with the old role.
+  if (
+    spec.dataAccessRoleArn &&
+    observed.dataAccessRoleArn !== undefined &&
+    observed.dataAccessRoleArn !== spec.dataAccessRoleArn
+  ) {
+    return false;
+  }
   if (spec.unitsManagedByAutoscaling || observed.currentInferenceUnits === undefined) return true;
   return observed.currentInferenceUnits === spec.desiredInferenceUnits;
 }

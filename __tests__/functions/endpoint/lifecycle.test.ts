@@ -57,7 +57,14 @@ function deps(budgetMs = 870_000): LifecycleDeps {
 
 function endpoint(
   status: EndpointStatus,
-  props: { model?: string; units?: number; desiredModel?: string; message?: string; arn?: string } = {},
+  props: {
+    model?: string;
+    units?: number;
+    desiredModel?: string;
+    message?: string;
+    arn?: string;
+    role?: string;
+  } = {},
 ): DescribeEndpointResponse {
   return {
     EndpointProperties: {
@@ -67,7 +74,7 @@ function endpoint(
       DesiredModelArn: props.desiredModel ?? props.model ?? MODEL_V1,
       DesiredInferenceUnits: props.units ?? 1,
       CurrentInferenceUnits: props.units ?? 1,
-      DataAccessRoleArn: ROLE,
+      DataAccessRoleArn: props.role ?? ROLE,
       Message: props.message,
     },
   };
@@ -82,7 +89,7 @@ const inUse = () => new ResourceInUseException({ message: "Endpoint name already
 beforeEach(() => comprehend.reset());
 
 describe("create", () => {
-  it("creates the endpoint with a deterministic token and waits until it is IN_SERVICE", async () => {
+  it("creates the endpoint and waits until it is IN_SERVICE", async () => {
     // Prepare
     comprehend.on(CreateEndpointCommand).resolves({ EndpointArn: ARN });
     comprehend
@@ -305,6 +312,28 @@ describe("update", () => {
     expect(result).toMatchObject({ desired_inference_units: 3 });
   });
 
+  it("waits for a role-only update to show the new role, though the endpoint still says IN_SERVICE at first", async () => {
+    // Prepare
+    const oldRole = "arn:aws:iam::111122223333:role/itsr-old-data-access";
+    comprehend
+      .on(DescribeEndpointCommand)
+      .resolvesOnce(endpoint("IN_SERVICE", { role: oldRole }))
+      .resolvesOnce(endpoint("IN_SERVICE", { role: oldRole }))
+      .resolvesOnce(endpoint("UPDATING", { role: oldRole }))
+      .resolves(endpoint("IN_SERVICE"));
+
+    // Act
+    const result = await runLifecycle(request("update-tags-only.json"), deps());
+
+    // Assess
+    expect(comprehend).toHaveReceivedCommandWith(UpdateEndpointCommand, {
+      EndpointArn: ARN,
+      DesiredDataAccessRoleArn: ROLE,
+    });
+    expect(comprehend).toHaveReceivedCommandTimes(DescribeEndpointCommand, 4);
+    expect(result).toMatchObject({ status: "IN_SERVICE" });
+  });
+
   it("makes no update call when model and units are unchanged, and syncs only the tags", async () => {
     // Prepare
     comprehend.on(DescribeEndpointCommand).resolves(endpoint("IN_SERVICE"));
@@ -355,7 +384,7 @@ describe("update", () => {
     // Assess
     await expect(run).rejects.toThrow(EndpointFailedError);
     await expect(run).rejects.toThrow(
-      /returned to IN_SERVICE without the requested model\/units: Model v2 was trained/,
+      /returned to IN_SERVICE without the requested model, units or role: Model v2 was trained/,
     );
   });
 

@@ -143,6 +143,24 @@ describe("planUpdate", () => {
   });
 });
 
+describe("hasConverged with a data access role", () => {
+  const inService = { status: "IN_SERVICE", modelArn: MODEL_V1, currentInferenceUnits: 1 };
+
+  it("waits until Comprehend reports the new role, and trusts silence", () => {
+    // Prepare
+    const otherRole = "arn:aws:iam::111122223333:role/other";
+
+    // Act / Assess
+    expect(
+      hasConverged({ ...inService, dataAccessRoleArn: ROLE }, spec({ dataAccessRoleArn: otherRole })),
+    ).toBe(false);
+    expect(
+      hasConverged({ ...inService, dataAccessRoleArn: otherRole }, spec({ dataAccessRoleArn: otherRole })),
+    ).toBe(true);
+    expect(hasConverged(inService, spec({ dataAccessRoleArn: otherRole }))).toBe(true);
+  });
+});
+
 describe("planUpdate with a data access role", () => {
   const inService = {
     status: "IN_SERVICE",
