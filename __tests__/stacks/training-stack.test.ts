@@ -73,6 +73,14 @@ describe("training stack", () => {
     expect(etl?.[1].file_system_config).toMatchObject({ local_mount_path: "/mnt/data" });
   });
 
+  it("tells the notify function the reports prefix the ETL writes to, so its emails point at real reports", () => {
+    const variables = resourcesOf(training, "aws_lambda_function").map(
+      ([, fn]) => (fn.environment as { variables: Record<string, string> }).variables,
+    );
+    const prefixes = variables.flatMap((v) => (v.REPORTS_PREFIX ? [v.REPORTS_PREFIX] : []));
+    expect(prefixes).toEqual(["reports/", "reports/"]);
+  });
+
   it("runs every function on Node.js 22 inside the VPC, with JSON logs kept for a set time", () => {
     const functions = resourcesOf(training, "aws_lambda_function");
     expect(functions).toHaveLength(3);

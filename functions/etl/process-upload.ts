@@ -14,6 +14,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { Upload } from "@aws-sdk/lib-storage";
 import { publishEvent } from "../shared/events";
+import { reportKey as reportKeyOf } from "../training-shared/naming";
 import { InputError } from "./errors";
 import { type EtlReport, type EtlSettings, runEtl } from "./etl";
 import { completedEvent, failedEvent, sourceDetail } from "./messages";
@@ -44,7 +45,7 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
   const runId = makeRunId(source);
   const { logger } = deps;
   logger.appendKeys({ run_id: runId, source_key: source.key });
-  const reportKey = `${deps.reportsPrefix}${runId}/report.json`;
+  const reportKey = reportKeyOf(deps.reportsPrefix, runId);
   const rejectionKey = `${deps.reportsPrefix}${runId}/rejected.json`;
   const trainingPrefix = `${deps.preppedPrefix}${runId}/`;
   const run = {

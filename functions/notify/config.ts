@@ -6,6 +6,8 @@ export interface NotifyConfig {
   readonly topicArn: string;
   readonly namePrefix: string;
   readonly outputPrefix: string;
+  /** Where the ETL writes its reports; the failure email points the operator there. */
+  readonly reportsPrefix: string;
   readonly pricePerHour: number;
   /** Classifier ARNs are built from the topic's partition, the function's region and the output key's account. */
   readonly partition: string;
@@ -13,7 +15,7 @@ export interface NotifyConfig {
 }
 
 export function readNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyConfig {
-  const raw = readConfig(["TOPIC_ARN", "NAME_PREFIX", "OUTPUT_PREFIX", "AWS_REGION"], env);
+  const raw = readConfig(["TOPIC_ARN", "NAME_PREFIX", "OUTPUT_PREFIX", "REPORTS_PREFIX", "AWS_REGION"], env);
   try {
     assertNamePrefix(raw.NAME_PREFIX);
   } catch (cause) {
@@ -22,17 +24,21 @@ export function readNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyCo
   }
   const topic = /^arn:[a-z0-9-]+:sns:/.test(raw.TOPIC_ARN) ? partitionAndAccount(raw.TOPIC_ARN) : undefined;
   if (!topic) throw new ConfigError(`TOPIC_ARN must be an SNS topic ARN, got "${raw.TOPIC_ARN}"`);
-  if (raw.OUTPUT_PREFIX.startsWith("/") || !raw.OUTPUT_PREFIX.endsWith("/")) {
-    throw new ConfigError(
-      `OUTPUT_PREFIX must be a key prefix like "output_data/", got "${raw.OUTPUT_PREFIX}"`,
-    );
-  }
+  assertKeyPrefix("OUTPUT_PREFIX", raw.OUTPUT_PREFIX, "output_data/");
+  assertKeyPrefix("REPORTS_PREFIX", raw.REPORTS_PREFIX, "reports/");
   return {
     topicArn: raw.TOPIC_ARN,
     namePrefix: raw.NAME_PREFIX,
     outputPrefix: raw.OUTPUT_PREFIX,
+    reportsPrefix: raw.REPORTS_PREFIX,
     pricePerHour: readHourlyRate(env.TRAINING_PRICE_PER_HOUR),
     partition: topic.partition,
     region: raw.AWS_REGION,
   };
+}
+
+function assertKeyPrefix(name: string, value: string, example: string): void {
+  if (value.startsWith("/") || !value.endsWith("/")) {
+    throw new ConfigError(`${name} must be a key prefix like "${example}", got "${value}"`);
+  }
 }

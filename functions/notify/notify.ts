@@ -89,6 +89,7 @@ async function reportClassifier(
     name,
     arn,
     pricePerHour: deps.config.pricePerHour,
+    reportsPrefix: deps.config.reportsPrefix,
     properties,
     bucket,
   });

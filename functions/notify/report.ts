@@ -16,6 +16,7 @@ export interface ClassifierFacts {
   readonly name: string;
   readonly arn: string;
   readonly pricePerHour: number;
+  readonly reportsPrefix: string;
   readonly properties: DocumentClassifierProperties;
   /** The app's bucket, when the caller knows it from the event; the classifier's input URI is the fallback. */
   readonly bucket?: string | undefined;
@@ -124,8 +125,8 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
 function reportLocation(facts: ClassifierFacts): string {
   const bucket = facts.bucket ?? parseS3Uri(facts.properties.InputDataConfig?.S3Uri ?? "")?.bucket;
   return bucket
-    ? `s3://${bucket}/${reportKey(facts.runId)}`
-    : `${reportKey(facts.runId)} in the app's bucket`;
+    ? `s3://${bucket}/${reportKey(facts.reportsPrefix, facts.runId)}`
+    : `${reportKey(facts.reportsPrefix, facts.runId)} in the app's bucket`;
 }
 
 export function trainingFailedEvent(facts: ClassifierFacts): PipelineEvent<Record<string, unknown>> {

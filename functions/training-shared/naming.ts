@@ -116,7 +116,7 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | undef
   return { bucket: match[1], key: match[2] ?? "" };
 }
 
-/** Where the ETL writes the run's training data report (see the ETL function's contract). */
-export function reportKey(runId: string): string {
-  return `reports/${runId}/report.json`;
+/** Where the ETL writes the run's training data report, under the stack's reports prefix. */
+export function reportKey(reportsPrefix: string, runId: string): string {
+  return `${reportsPrefix}${runId}/report.json`;
 }

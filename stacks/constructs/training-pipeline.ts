@@ -195,6 +195,7 @@ export class TrainingPipeline extends Construct {
         TOPIC_ARN: topic.arn,
         NAME_PREFIX: namePrefix,
         OUTPUT_PREFIX: DATA_PREFIXES.output,
+        REPORTS_PREFIX: DATA_PREFIXES.reports,
         TRAINING_PRICE_PER_HOUR: `${settings.trainingPricePerHour}`,
       },
       statements: [
