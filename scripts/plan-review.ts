@@ -1,99 +1,98 @@
 /**
- * The plan review: for every synthesized stack, `terraform init`, `validate` and `plan`, then each plan as JSON
- * and one readable summary. Run after `npm run synth` (npm run plan does both).
+ * The plan review: for every synthesized stack, `terraform init` and `plan`, then each plan as JSON and one
+ * readable summary. `npm run plan` synthesizes first.
  *
  * Offline mode (default) plans without an AWS account: each stack is copied to plan-review/<stack>/, an
  * override file adds test credentials and the provider's skip_* settings, swaps the backend for a local file,
- * and points terraform_remote_state at stub upstream states seeded from review/upstream-stubs.json.
- * `--online` plans the synthesized stacks in place against their real backend and account (the user's CI).
+ * and points terraform_remote_state at stub upstream states seeded from review/upstream-stubs.json; so the
+ * stacks are independent and are planned side by side. `--online` plans the synthesized stacks in place
+ * against their real backend and account (the user's CI).
  */
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parseArgs as parseNodeArgs } from "node:util";
+import {
+  outDir,
+  readSynthesizedStacks,
+  projectRoot as root,
+  StackOrderError,
+  type SynthesizedStack,
+  synthesize,
+} from "./lib/synthesized-stacks";
+import {
+  captureTerraform,
+  captureTerraformAsync,
+  TerraformError,
+  terraformBinary,
+  terraformErrors,
+} from "./lib/terraform";
+import { type ChosenVarFile, chooseVarFile, describeVarFile, setsVariable, TfvarsError } from "./lib/tfvars";
 import { renderMarkdown, renderText, type StackPlanSummary, summarizePlan } from "./plan/summary";
 
-const root = resolve(__dirname, "..");
-const outDir = join(root, "cdktf.out");
+export { dependencyOrder } from "./lib/synthesized-stacks";
+
 const reviewDir = join(root, "plan-review");
 const SHIPPED_MIRROR = "/opt/tf-plugins";
 const SHIPPED_CLI_CONFIG = join(root, "terraform", "offline.tfrc");
+
+export const USAGE = `Usage: npm run plan -- [--stacks a,b] [--var-file <file>] [--skip-synth]
+       npm run plan:online -- [--stacks a,b] [--var-file <file>]
+
+Synthesizes the stacks and runs terraform init and plan for each; writes plan-review/<stack>.plan.json and
+plan-review/summary.md. Offline (npm run plan), no AWS account is needed: test credentials, stub upstream
+state (review/upstream-stubs.json). Online (plan:online), the real backend and account.
+
+  --var-file <file>  variables to plan with; default terraform.tfvars, or terraform.tfvars.example when
+                     there is none (offline only)
+  --stacks a,b       only these stacks (network, training, inference)
+  --skip-synth       plan what cdktf.out/ already holds
+  -h, --help         show this help`;
 
 export class PlanReviewError extends Error {
   override readonly name = "PlanReviewError";
 }
 
-interface SynthesizedStack {
-  readonly name: string;
-  readonly dir: string;
-  readonly config: {
-    output?: Record<string, unknown>;
-    data?: { terraform_remote_state?: Record<string, { backend: string; config: unknown }> };
-  };
-}
-
 interface Options {
   readonly online: boolean;
   readonly stacks: readonly string[] | undefined;
-  readonly varFile: string;
+  readonly varFile: ChosenVarFile;
+  readonly skipSynth: boolean;
+  readonly help: boolean;
 }
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Options {
-  let online = false;
-  let stacks: string[] | undefined;
-  let varFile = env.TF_VAR_FILE ?? "";
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--online") online = true;
-    else if (arg === "--stacks") stacks = (argv[++i] ?? "").split(",").filter(Boolean);
-    else if (arg === "--var-file") varFile = argv[++i] ?? "";
-    else
-      throw new PlanReviewError(
-        `Unknown argument "${arg}". Usage: plan-review [--online] [--stacks a,b] [--var-file f]`,
-      );
+  let values: ReturnType<typeof parseOptions>["values"];
+  try {
+    values = parseOptions(argv).values;
+  } catch (error) {
+    throw new PlanReviewError(`${(error as Error).message}\n\n${USAGE}`, { cause: error });
   }
-  if (!varFile) varFile = online ? "terraform.tfvars" : "terraform.tfvars.example";
-  return { online, stacks, varFile: resolve(root, varFile) };
-}
-
-/** Stacks with each one after the stacks it depends on, so upstream plans come first. */
-export function readSynthesizedStacks(dir = outDir): SynthesizedStack[] {
-  const manifestPath = join(dir, "manifest.json");
-  if (!existsSync(manifestPath))
-    throw new PlanReviewError(`${manifestPath} not found: run npm run synth first`);
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
-    stacks: Record<
-      string,
-      { name: string; workingDirectory: string; synthesizedStackPath: string; dependencies: string[] }
-    >;
+  const online = values.online ?? false;
+  const help = values.help ?? false;
+  const given = values["var-file"] ?? (env.TF_VAR_FILE?.trim() || undefined);
+  return {
+    online,
+    help,
+    skipSynth: values["skip-synth"] ?? false,
+    stacks: values.stacks?.split(",").filter(Boolean),
+    // The example stands in only for a fresh clone's offline review; online plans need the real values.
+    varFile: help ? { path: "", reason: "given" } : chooseVarFile(root, given, !online),
   };
-  const stacks = dependencyOrder(Object.values(manifest.stacks));
-  return stacks.map((stack) => ({
-    name: stack.name,
-    dir: join(dir, stack.workingDirectory),
-    config: JSON.parse(readFileSync(join(dir, stack.synthesizedStackPath), "utf8")),
-  }));
 }
 
-export function dependencyOrder<T extends { name: string; dependencies: readonly string[] }>(
-  stacks: readonly T[],
-): T[] {
-  const ordered: T[] = [];
-  const placed = new Set<string>();
-  const pending = [...stacks];
-  while (pending.length > 0) {
-    const ready = pending.findIndex((stack) =>
-      stack.dependencies.every((dependency) => placed.has(dependency)),
-    );
-    if (ready < 0) {
-      throw new PlanReviewError(
-        `stack dependencies form a cycle or name a missing stack: ${pending.map((s) => s.name).join(", ")}`,
-      );
-    }
-    const [stack] = pending.splice(ready, 1) as [T];
-    ordered.push(stack);
-    placed.add(stack.name);
-  }
-  return ordered;
+function parseOptions(argv: readonly string[]) {
+  return parseNodeArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      online: { type: "boolean" },
+      stacks: { type: "string" },
+      "var-file": { type: "string" },
+      "skip-synth": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }
 
 type StubOutputs = Record<string, Record<string, unknown>>;
@@ -184,24 +183,6 @@ export function seedStubStates(
   return paths;
 }
 
-export function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv, log: string[]): string {
-  const result = spawnSync("terraform", args, { cwd, env, encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
-  if (result.error) {
-    const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new PlanReviewError(
-      missing
-        ? "terraform is not installed or not on PATH: install Terraform >= 1.10 (these machines have 1.11.4 at /usr/local/bin)"
-        : `terraform ${args[0]} could not start: ${result.error.message}`,
-      { cause: result.error },
-    );
-  }
-  log.push(`$ terraform ${args.join(" ")}`, result.stdout, result.stderr);
-  if (result.status !== 0) {
-    throw new PlanReviewError(`terraform ${args[0]} failed in ${cwd}:\n${result.stderr || result.stdout}`);
-  }
-  return result.stdout;
-}
-
 /** The shipped CLI config, pointed at another mirror directory. */
 function mirrorCliConfig(mirror: string): string {
   const path = join(reviewDir, "offline.tfrc");
@@ -226,24 +207,82 @@ export function terraformEnv(online: boolean, env: NodeJS.ProcessEnv = process.e
   return next;
 }
 
-function planStack(
+const REVIEW_VARIABLES_KEY = "variables";
+
+/** Values the offline review supplies for variables a fresh tfvars cannot know yet (the classifier ARN). */
+export function stubVariables(
+  stack: SynthesizedStack,
+  varFileContent: string,
+  stubs: Record<string, unknown>,
+): Record<string, string> {
+  const defaults = (stubs[REVIEW_VARIABLES_KEY] ?? {}) as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(defaults).filter(
+      ([name]) => name in (stack.config.variable ?? {}) && !setsVariable(varFileContent, name),
+    ),
+  );
+}
+
+async function terraform(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  log: string[],
+): Promise<string> {
+  const result = await captureTerraformAsync(args, { cwd, env });
+  log.push(`$ terraform ${args.join(" ")}`, result.stdout, result.stderr);
+  if (result.status !== 0) {
+    throw new PlanReviewError(
+      `terraform ${args[0]} failed in ${relative(root, cwd)}:\n${result.stderr || result.stdout}`,
+    );
+  }
+  return result.stdout;
+}
+
+/** A work directory whose providers are installed and whose backend is the override's: init can be skipped. */
+function isInitialized(workDir: string): boolean {
+  return (
+    existsSync(join(workDir, ".terraform", "terraform.tfstate")) &&
+    existsSync(join(workDir, ".terraform.lock.hcl"))
+  );
+}
+
+interface PlannedStack {
+  readonly summary: StackPlanSummary;
+  readonly seconds: number;
+  readonly notes: readonly string[];
+}
+
+async function planStack(
   stack: SynthesizedStack,
   all: readonly SynthesizedStack[],
   options: Options,
-): StackPlanSummary {
-  const env = terraformEnv(options.online);
+  env: NodeJS.ProcessEnv,
+  stubs: StubOutputs,
+): Promise<PlannedStack> {
+  const started = performance.now();
   const log: string[] = [];
+  const notes: string[] = [];
   let workDir = stack.dir;
+  const extraArgs: string[] = [];
+  const stubbed = options.online
+    ? {}
+    : stubVariables(stack, readFileSync(options.varFile.path, "utf8"), stubs);
+  for (const [name, value] of Object.entries(stubbed)) {
+    extraArgs.push(`-var=${name}=${value}`);
+    notes.push(
+      `${stack.name}: ${name} is not set in the variables file, so the review plans with the stub ${value}`,
+    );
+  }
   if (!options.online) {
     workDir = join(reviewDir, stack.name);
-    rmSync(workDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    // Providers and the lock file stay between runs; only the configuration is refreshed.
     cpSync(stack.dir, workDir, {
       recursive: true,
-      filter: (src) => !src.includes(`${join(stack.dir, ".terraform")}`),
+      force: true,
+      filter: (src) => !src.startsWith(join(stack.dir, ".terraform")),
     });
-    const stubs = JSON.parse(
-      readFileSync(join(root, "review", "upstream-stubs.json"), "utf8"),
-    ) as StubOutputs;
     const paths = seedStubStates(stack, all, stubs, workDir);
     writeFileSync(
       join(workDir, "zz_offline_override.tf.json"),
@@ -251,43 +290,77 @@ function planStack(
     );
   }
   try {
-    terraform(["init", "-input=false", "-no-color"], workDir, env, log);
-    terraform(["validate", "-no-color"], workDir, env, log);
-    terraform(
-      ["plan", "-input=false", "-no-color", "-lock=false", `-var-file=${options.varFile}`, "-out=tfplan"],
+    if (options.online || !isInitialized(workDir)) {
+      await terraform(["init", "-input=false", "-no-color"], workDir, env, log);
+    }
+    await terraform(
+      [
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        `-var-file=${options.varFile.path}`,
+        ...extraArgs,
+        "-out=tfplan",
+      ],
       workDir,
       env,
       log,
     );
-    const planJson = terraform(["show", "-json", "tfplan"], workDir, env, log);
-    mkdirSync(reviewDir, { recursive: true });
+    const planJson = await terraform(["show", "-json", "tfplan"], workDir, env, log);
     writeFileSync(join(reviewDir, `${stack.name}.plan.json`), planJson);
-    return summarizePlan(stack.name, JSON.parse(planJson));
+    const summary = summarizePlan(stack.name, JSON.parse(planJson));
+    return { summary, seconds: (performance.now() - started) / 1000, notes };
   } finally {
-    mkdirSync(reviewDir, { recursive: true });
     writeFileSync(join(reviewDir, `${stack.name}.terraform.log`), log.join("\n"));
   }
 }
 
-function main(): void {
-  const options = parseArgs(process.argv.slice(2));
-  if (!existsSync(options.varFile)) throw new PlanReviewError(`variables file ${options.varFile} not found`);
-  const all = readSynthesizedStacks();
-  const selected = options.stacks ? all.filter((s) => options.stacks?.includes(s.name)) : all;
+/** Terraform answers, or the review stops here with how to install it (before a minute of synth). */
+export function checkTerraform(env: NodeJS.ProcessEnv): string {
+  const version = captureTerraform(["version", "-json"], { cwd: root, env });
+  if (version.status !== 0) {
+    throw new PlanReviewError(`${terraformBinary(env)} version failed: ${terraformErrors(version.stderr)}`);
+  }
+  return (JSON.parse(version.stdout) as { terraform_version: string }).terraform_version;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const options = parseArgs(argv);
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+  const env = terraformEnv(options.online);
+  const version = checkTerraform(env);
+  if (!options.skipSynth) synthesize();
+  const all = readSynthesizedStacks(outDir);
   const unknown = (options.stacks ?? []).filter((name) => !all.some((s) => s.name === name));
   if (unknown.length > 0) throw new PlanReviewError(`unknown stack(s): ${unknown.join(", ")}`);
+  const selected = options.stacks ? all.filter((s) => options.stacks?.includes(s.name)) : all;
+  const stubs = JSON.parse(readFileSync(join(root, "review", "upstream-stubs.json"), "utf8")) as StubOutputs;
 
-  const machine = options.online
+  const mode = options.online
     ? "online (real backend and account)"
     : "offline (stub credentials and upstream state)";
-  console.log(`plan review, ${machine}: ${selected.map((s) => s.name).join(", ")}`);
+  console.log(`plan review, ${mode}, Terraform ${version}: ${selected.map((s) => s.name).join(", ")}`);
+  console.log(`variables: ${describeVarFile(root, options.varFile)}`);
+  mkdirSync(reviewDir, { recursive: true });
+  // Offline, every stack reads stub upstream state, so none waits for another; online ones only read state.
+  const planned = await Promise.allSettled(
+    selected.map((stack) => planStack(stack, all, options, env, stubs)),
+  );
+  const failures = planned.flatMap((result, index) =>
+    result.status === "rejected" ? [`${selected[index]?.name}: ${(result.reason as Error).message}`] : [],
+  );
   const summaries: StackPlanSummary[] = [];
-  for (const stack of selected) {
-    const started = performance.now();
-    const summary = planStack(stack, all, options);
-    summaries.push(summary);
-    console.log(`  ${renderText(summary)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  for (const result of planned) {
+    if (result.status !== "fulfilled") continue;
+    summaries.push(result.value.summary);
+    console.log(`  ${renderText(result.value.summary)} (${result.value.seconds.toFixed(1)} s)`);
+    for (const note of result.value.notes) console.log(`  note: ${note}`);
   }
+  if (failures.length > 0) throw new PlanReviewError(failures.join("\n"));
   const markdown = renderMarkdown(summaries);
   writeFileSync(join(reviewDir, "summary.md"), markdown);
   writeFileSync(join(reviewDir, "summary.json"), `${JSON.stringify(summaries, null, 2)}\n`);
@@ -295,10 +368,11 @@ function main(): void {
 }
 
 if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
-    console.error(error instanceof PlanReviewError ? `plan review failed: ${error.message}` : error);
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    const known = [PlanReviewError, TerraformError, TfvarsError, StackOrderError].some(
+      (type) => error instanceof type,
+    );
+    console.error(known ? `plan review failed: ${(error as Error).message}` : error);
     process.exit(1);
-  }
+  });
 }

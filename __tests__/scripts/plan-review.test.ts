@@ -1,15 +1,17 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TerraformError } from "../../scripts/lib/terraform";
 import { renderMarkdown, renderText, summarizePlan } from "../../scripts/plan/summary";
 import {
+  checkTerraform,
   dependencyOrder,
   offlineOverride,
   PlanReviewError,
   parseArgs,
   seedStubStates,
   stubState,
-  terraform,
+  stubVariables,
   terraformEnv,
 } from "../../scripts/plan-review";
 
@@ -51,11 +53,13 @@ describe("offline plan review", () => {
   const training = {
     name: "training",
     dir: "/unused",
+    dependencies: ["network"],
     config: { data: { terraform_remote_state: { network_state: { backend: "local", config: {} } } } },
   };
   const network = {
     name: "network",
     dir: "/unused",
+    dependencies: [],
     config: { output: { vpc_id: {}, private_subnet_ids: {} } },
   };
 
@@ -102,11 +106,29 @@ describe("offline plan review", () => {
     });
   });
 
-  it("fails, not skips, when terraform is not installed", () => {
-    const run = () => terraform(["version"], tmpdir(), { PATH: "/nonexistent" }, []);
+  it("fails, not skips, when terraform is not installed, saying how to install it", () => {
+    const run = () => checkTerraform({ PATH: "/nonexistent" });
 
-    expect(run).toThrow(PlanReviewError);
-    expect(run).toThrow("terraform is not installed");
+    expect(run).toThrow(TerraformError);
+    expect(run).toThrow('"terraform" was not found: install Terraform 1.10 or later');
+  });
+
+  it("stubs the classifier ARN only for a stack that declares it and a file that does not set it", () => {
+    const inference = {
+      ...training,
+      name: "inference",
+      config: { variable: { document_classifier_arn: {} } },
+    };
+    const stubs = { variables: { document_classifier_arn: "arn:stub" } };
+
+    expect(stubVariables(inference, 'region = "us-east-1"\n', stubs)).toEqual({
+      document_classifier_arn: "arn:stub",
+    });
+    expect(stubVariables(inference, '# document_classifier_arn = "x"\n', stubs)).toEqual({
+      document_classifier_arn: "arn:stub",
+    });
+    expect(stubVariables(inference, 'document_classifier_arn = "arn:mine"\n', stubs)).toEqual({});
+    expect(stubVariables(network, "", stubs)).toEqual({});
   });
 
   it("uses the shipped CLI config only when the provider mirror exists and no usable config is set", () => {
@@ -140,10 +162,15 @@ describe("offline plan review", () => {
     expect(terraformEnv(false, { TF_PROVIDER_MIRROR: "/nonexistent" }).TF_CLI_CONFIG_FILE).toBeUndefined();
   });
 
-  it("plans the example variables offline and the real ones online", () => {
-    expect(parseArgs([], {}).varFile).toMatch(/terraform\.tfvars\.example$/);
-    expect(parseArgs(["--online"], {}).varFile).toMatch(/terraform\.tfvars$/);
-    expect(parseArgs(["--stacks", "network,training"], {}).stacks).toEqual(["network", "training"]);
-    expect(() => parseArgs(["--bogus"], {})).toThrow('Unknown argument "--bogus"');
+  it("reads the stacks to plan and refuses an unknown flag with the usage", () => {
+    expect(
+      parseArgs(["--stacks", "network,training", "--var-file", "terraform.tfvars.example"], {}).stacks,
+    ).toEqual(["network", "training"]);
+    expect(() => parseArgs(["--bogus"], {})).toThrow("Unknown option '--bogus'");
+    expect(() => parseArgs(["--bogus"], {})).toThrow("Usage: npm run plan");
+  });
+
+  it("answers --help without choosing a variables file", () => {
+    expect(parseArgs(["--help"], {}).help).toBe(true);
   });
 });
