@@ -7,7 +7,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CLASSIFIER_ARN_PATTERN } from "../stacks/inference-stack";
+import { isClassifierArn } from "../contract/arns";
 import {
   downstreamOf,
   projectRoot,
@@ -97,10 +97,7 @@ export function parseCommand(verb: Verb, argv: readonly string[]): StackCommand 
       throw new UsageError(`--var takes name=value, got "${assignment}"`);
     }
   }
-  if (
-    command.classifierArn !== undefined &&
-    !new RegExp(CLASSIFIER_ARN_PATTERN).test(command.classifierArn)
-  ) {
+  if (command.classifierArn !== undefined && !isClassifierArn(command.classifierArn)) {
     throw new UsageError(
       `--classifier-arn must be a Comprehend document classifier ARN (arn:aws:comprehend:<region>:<account>:document-classifier/<name>[/version/<version>]), got "${command.classifierArn}"`,
     );

@@ -69,13 +69,22 @@ export abstract class AppStack extends TerraformStack {
 
   protected upstreamState(upstream: StackName): TerraformRemoteState {
     const id = `${upstream}_state`;
-    if (this.backendConfig.kind === "s3") {
-      return new DataTerraformRemoteStateS3(this, id, {
-        bucket: this.backendConfig.bucket,
-        key: s3StateKey(this.backendConfig, upstream),
-        region: this.backendConfig.region,
-      });
-    }
-    return new DataTerraformRemoteStateLocal(this, id, { path: localStatePath(upstream) });
+    const state =
+      this.backendConfig.kind === "s3"
+        ? new DataTerraformRemoteStateS3(this, id, {
+            bucket: this.backendConfig.bucket,
+            key: s3StateKey(this.backendConfig, upstream),
+            region: this.backendConfig.region,
+          })
+        : new DataTerraformRemoteStateLocal(this, id, { path: localStatePath(upstream) });
+    // An upstream stack that was never applied has no state, so no outputs: say so before anything reads one
+    // (otherwise Terraform reports "Unsupported attribute" on the first output a resource uses).
+    state.addOverride("lifecycle.postcondition", [
+      {
+        condition: "${length(keys(self.outputs)) > 0}",
+        error_message: `The ${upstream} stack is not deployed yet (its state has no outputs), and ${this.stackName} reads them. Deploy ${upstream} first: npm run deploy -- ${upstream} ${this.stackName}`,
+      },
+    ]);
+    return state;
   }
 }

@@ -1,13 +1,10 @@
 import { TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
+import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { ClassificationApi } from "./constructs/classification-api";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
-
-/** A document classifier ARN, with or without a version. */
-export const CLASSIFIER_ARN_PATTERN =
-  "^arn:aws[a-z-]*:comprehend:[a-z0-9-]+:[0-9]{12}:document-classifier/[a-zA-Z0-9-]{1,63}(/version/[a-zA-Z0-9-]{1,63})?$";
 
 export const INFERENCE_OUTPUTS = [
   "rest_api_invoke_url",

@@ -417,7 +417,7 @@ describe("classify client", () => {
     // Assess
     expect(code).toBe(2);
     expect(d.err.join("\n")).toMatch(
-      /Could not read output rest_api_invoke_url from cdktf.out\/stacks\/inference .*cdktf deploy inference.*--url\. terraform said: Error: Output "rest_api_invoke_url" not found$/,
+      /Could not read output rest_api_invoke_url from cdktf.out\/stacks\/inference: .*"npm run deploy -- inference --classifier-arn <ARN from the email>".*--url\. terraform said: Error: Output "rest_api_invoke_url" not found$/,
     );
   });
 });

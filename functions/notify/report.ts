@@ -2,10 +2,21 @@ import type { DocumentClassifierProperties } from "@aws-sdk/client-comprehend";
 import type { PipelineEvent } from "../shared/events";
 import { isFailed, isFinished } from "../training-shared/classifiers";
 import { parseS3Uri, reportKey } from "../training-shared/naming";
-import { costUsd, durationMs, formatDuration, formatUsd } from "../training-shared/pricing";
+import {
+  costUsd,
+  durationMs,
+  ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR,
+  formatDuration,
+  formatUsd,
+} from "../training-shared/pricing";
 
-/** The project's inference stack reads the model from this variable; the command runs from the project root. */
-export const DEPLOY_COMMAND = 'npx cdktf deploy inference --var-file="$PWD/terraform.tfvars"';
+/**
+ * The one command that serves a classifier: it writes the ARN into terraform.tfvars and deploys the inference
+ * stack, which creates the endpoint or moves the running one to this model in place. Runs from the project root.
+ */
+export function deployCommand(arn: string): string {
+  return `npm run deploy -- inference --classifier-arn ${arn}`;
+}
 
 export function tfvarsLine(arn: string): string {
   return `document_classifier_arn = "${arn}"`;
@@ -76,6 +87,7 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
   const meta = p.ClassifierMetadata;
   const time = trainingTime(facts);
   const warning = p.Status === "TRAINED_WITH_WARNING";
+  const outputUri = p.OutputDataConfig?.S3Uri;
   const text = [
     `The document classifier for run ${facts.runId} finished training${warning ? " with a warning" : ""}.`,
     "",
@@ -93,12 +105,16 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
     `Documents: ${count(meta?.NumberOfTrainedDocuments)} used for training, ${count(meta?.NumberOfTestDocuments)} for testing`,
     "",
     ...time.lines,
+    ...(outputUri ? [`Comprehend's training output (confusion matrix, metrics): ${outputUri}`] : []),
     "",
-    "Next step: deploy the inference stack with this model.",
-    "1. Add this line to terraform.tfvars in the project directory:",
-    `   ${tfvarsLine(facts.arn)}`,
-    "2. From the project directory, run:",
-    `   ${DEPLOY_COMMAND}`,
+    "Next step: serve this model with the inference stack.",
+    `The endpoint costs ${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR)} per inference unit per hour (about ${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR * 24 * 30)} a month for one unit, us-east-1 list price) for as long as it exists, called or not.`,
+    "From the project directory, run:",
+    `   ${deployCommand(facts.arn)}`,
+    "This sets document_classifier_arn in terraform.tfvars and creates the endpoint, or moves a running endpoint",
+    "to this model in place (no second endpoint, no downtime). The previous model stays for rollback.",
+    `To set the variable by hand instead, put this line in terraform.tfvars: ${tfvarsLine(facts.arn)}`,
+    "Stop the endpoint's charges when you no longer need it: npm run destroy -- inference",
   ].join("\n");
   return {
     eventType: "training_finished",
@@ -116,8 +132,10 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
       number_of_test_documents: meta?.NumberOfTestDocuments ?? null,
       ...time.detail,
       price_per_hour_usd: facts.pricePerHour,
+      endpoint_price_per_inference_unit_hour_usd: ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR,
+      output_data_uri: outputUri ?? null,
       tfvars_line: tfvarsLine(facts.arn),
-      deploy_command: DEPLOY_COMMAND,
+      deploy_command: deployCommand(facts.arn),
     },
   };
 }

@@ -3,6 +3,12 @@ import { ConfigError } from "../shared/config";
 /** Comprehend's published price for custom model training in us-east-1 at the time of writing. */
 export const DEFAULT_TRAINING_PRICE_PER_HOUR = 3;
 
+/**
+ * Comprehend's real-time endpoint price in us-east-1 at the time of writing: $0.0005 per inference unit per
+ * second (https://aws.amazon.com/comprehend/pricing/), quoted before an operator deploys one.
+ */
+export const ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR = 0.0005 * 3600;
+
 /** Reads the training rate (USD per hour); a wrong value fails the cold start instead of misquoting costs. */
 export function readHourlyRate(
   value: string | undefined,

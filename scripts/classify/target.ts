@@ -1,5 +1,9 @@
 /** Where the signed request goes: the API's URL and the region to sign for. */
+import { terraformBinary, terraformErrors } from "../lib/terraform";
 import { UsageError } from "./args";
+
+/** What to run when nothing is deployed yet; the ARN comes from the "Training finished" email. */
+export const DEPLOY_INFERENCE_HINT = "npm run deploy -- inference --classifier-arn <ARN from the email>";
 
 /** The original sample's resource path, served by the inference stack's REST API. */
 export const RESOURCE_PATH = "/invokecomprehendV1";
@@ -19,7 +23,7 @@ export type RunCommand = (command: string, args: readonly string[]) => CommandRe
 /** Reads the invoke URL from the deployed inference stack's Terraform outputs. */
 export function readDeployedUrl(run: RunCommand): string {
   const args = [`-chdir=${STACK_DIR}`, "output", "-no-color", "-raw", URL_OUTPUT];
-  const result = run("terraform", args);
+  const result = run(terraformBinary(), args);
   const howToSkip = "or pass the API URL with --url";
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
@@ -34,21 +38,11 @@ export function readDeployedUrl(run: RunCommand): string {
   if (result.status !== 0 || url === "") {
     const detail = terraformErrors(result.stderr);
     throw new UsageError(
-      `Could not read output ${URL_OUTPUT} from ${STACK_DIR} (is the inference stack synthesised and deployed? ` +
-        `Run "npx cdktf deploy inference" first) ${howToSkip}.${detail ? ` terraform said: ${detail}` : ""}`,
+      `Could not read output ${URL_OUTPUT} from ${STACK_DIR}: is the inference stack deployed? Deploy it with ` +
+        `"${DEPLOY_INFERENCE_HINT}" ${howToSkip}.${detail ? ` terraform said: ${detail}` : ""}`,
     );
   }
   return url;
-}
-
-/** Terraform's "Error:" lines without the box drawing around them; warnings (e.g. no ~/.terraformrc) are noise. */
-function terraformErrors(stderr: string): string {
-  const lines = stderr
-    .split("\n")
-    .map((line) => line.replace(/^[\s│╷╵]+/, "").trim())
-    .filter(Boolean);
-  const errors = lines.filter((line) => line.startsWith("Error:"));
-  return (errors.length > 0 ? errors : lines.slice(0, 3)).join(" ");
 }
 
 /** Accepts the stage URL or the full method URL and returns the method URL. */

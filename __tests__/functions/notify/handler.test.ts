@@ -110,10 +110,17 @@ describe("notify handler: training output written", () => {
     );
     expect(email).toContain("Training cost: about $7.50 at $3.00 per hour");
     expect(email).toContain(
-      `1. Add this line to terraform.tfvars in the project directory:\n   document_classifier_arn = "${ARN}"`,
+      "The endpoint costs $1.80 per inference unit per hour (about $1296.00 a month for one unit, us-east-1 list price)",
     );
     expect(email).toContain(
-      `2. From the project directory, run:\n   npx cdktf deploy inference --var-file="$PWD/terraform.tfvars"`,
+      `From the project directory, run:\n   npm run deploy -- inference --classifier-arn ${ARN}`,
+    );
+    expect(email).toContain(`put this line in terraform.tfvars: document_classifier_arn = "${ARN}"`);
+    expect(email).toContain(
+      `Comprehend's training output (confusion matrix, metrics): s3://itsr-data-111122223333/output_data/${RUN_ID}/`,
+    );
+    expect(email.indexOf("$1.80 per inference unit")).toBeLessThan(
+      email.indexOf("npm run deploy -- inference"),
     );
   });
 
@@ -145,8 +152,10 @@ describe("notify handler: training output written", () => {
       training_seconds: 9000,
       training_cost_usd: 7.5,
       price_per_hour_usd: 3,
+      endpoint_price_per_inference_unit_hour_usd: 1.8,
+      output_data_uri: classifier().OutputDataConfig?.S3Uri,
       tfvars_line: `document_classifier_arn = "${ARN}"`,
-      deploy_command: 'npx cdktf deploy inference --var-file="$PWD/terraform.tfvars"',
+      deploy_command: `npm run deploy -- inference --classifier-arn ${ARN}`,
     });
   });
 

@@ -1,0 +1,244 @@
+/**
+ * The operator's path, run for real: every documented deploy and destroy command, as written, in a fresh
+ * copy of the project with the example tfvars copied, against a Terraform that records apply and destroy.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ARN } from "../fixtures/notify/classifiers";
+import { asTyped, documentedCommands, shapeOf, trainingFinishedEmail } from "./documented-commands";
+import { ProjectCopy, STACK_ORDER } from "./project-copy";
+
+jest.setTimeout(300_000);
+
+const DEPENDS_ON: Record<string, string[]> = {
+  network: [],
+  training: ["network"],
+  inference: ["network", "training"],
+};
+const ordered = (stacks: readonly string[]) => STACK_ORDER.filter((stack) => stacks.includes(stack));
+const upstreamOf = (stacks: readonly string[]) =>
+  ordered(stacks.flatMap((stack) => DEPENDS_ON[stack] ?? []).filter((stack) => !stacks.includes(stack)));
+const emailTfvarsLine = () =>
+  /document_classifier_arn = "[^"]+"/.exec(trainingFinishedEmail())?.[0] as string;
+
+const runnable = documentedCommands()
+  .map((command) => ({ ...command, typed: asTyped(command.written) }))
+  .filter((command) => {
+    const shape = shapeOf(command.typed);
+    return (
+      shape.stacks.length > 0 &&
+      shape.stacks.every((stack) => (STACK_ORDER as readonly string[]).includes(stack))
+    );
+  });
+const byTyped = new Map<string, string[]>();
+for (const command of runnable)
+  byTyped.set(command.typed, [...(byTyped.get(command.typed) ?? []), command.source]);
+
+let project: ProjectCopy;
+beforeAll(() => {
+  project = new ProjectCopy();
+});
+afterAll(() => project.remove());
+beforeEach(() => project.reset());
+
+describe("every documented deploy and destroy command", () => {
+  it("finds the commands of the README, the guides, the CI job, the email and the CLI hints", () => {
+    const sources = new Set(runnable.map((command) => command.source));
+
+    expect(sources).toEqual(
+      new Set([
+        "README.md",
+        "docs/operator-guide.md",
+        "docs/troubleshooting.md",
+        "docs/architecture.md",
+        ".github/workflows/plan-review.yml",
+        "training-finished email",
+        "npm run deploy -- --help",
+        "npm run destroy -- --help",
+        "npm run classify hint",
+      ]),
+    );
+    expect(byTyped.size).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each([...byTyped.entries()])("%s (from %j) works as written", (typed) => {
+    // Prepare: what the guide assumes has happened before this command.
+    const shape = shapeOf(typed);
+    const deployed =
+      shape.verb === "deploy"
+        ? upstreamOf(shape.stacks)
+        : ordered([...shape.stacks, ...upstreamOf(shape.stacks)]);
+    project.seedDeployed(deployed);
+    if (shape.stacks.includes("inference") && shape.classifierArn === undefined) {
+      project.writeTfvars(`${project.tfvars()}${emailTfvarsLine()}\n`);
+    }
+    project.clearRecord();
+
+    // Act
+    const result = project.run(typed);
+
+    // Assess
+    expect({ status: result.status, stderr: result.stderr.slice(-2000) }).toEqual({
+      status: 0,
+      stderr: expect.any(String),
+    });
+    const verb = shape.verb === "deploy" ? "apply" : "destroy";
+    const expected = shape.verb === "deploy" ? ordered(shape.stacks) : ordered(shape.stacks).reverse();
+    expect(project.changes(verb)).toEqual(expected);
+    expect(project.changes(verb === "apply" ? "destroy" : "apply")).toEqual([]);
+    for (const entry of project.recorded().filter((e) => e.verb === verb)) {
+      expect(entry.varFiles?.map((file) => file.path)).toEqual([join(project.dir, "terraform.tfvars")]);
+      if (entry.stack === "inference" && verb === "apply") {
+        expect(entry.varFiles?.[0]?.content).toContain(
+          `document_classifier_arn = "${shape.classifierArn ?? ARN}"`,
+        );
+      }
+      if (shape.flags.includes("--auto-approve")) expect(entry.approval).toBe("auto-approve");
+    }
+    expect(project.deployed()).toEqual(
+      shape.verb === "deploy"
+        ? ordered([...deployed, ...shape.stacks])
+        : deployed.filter((stack) => !shape.stacks.includes(stack)),
+    );
+  });
+});
+
+describe("deploying stacks out of order", () => {
+  it("refuses a stack whose upstream is not deployed, changes nothing, and names the command that works", () => {
+    // Act
+    const refused = project.run("npm run deploy -- training");
+
+    // Assess
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      "training reads the outputs of network, and network is not deployed yet. Nothing was changed.",
+    );
+    expect(project.changes("apply")).toEqual([]);
+    const suggested = /npm run deploy -- [a-z ]+$/m.exec(refused.stderr)?.[0] as string;
+    expect(suggested).toBe("npm run deploy -- network training");
+    expect(project.run(suggested).status).toBe(0);
+    expect(project.changes("apply")).toEqual(["network", "training"]);
+  });
+
+  it("orders the stacks by their dependencies whatever order they are named in", () => {
+    project.writeTfvars(`${project.tfvars()}${emailTfvarsLine()}\n`);
+
+    const result = project.run("npm run deploy -- inference training network --auto-approve");
+
+    expect(result.status).toBe(0);
+    expect(project.changes("apply")).toEqual(["network", "training", "inference"]);
+  });
+
+  it("asks for the classifier ARN before deploying inference from a fresh tfvars, without touching Terraform", () => {
+    const result = project.run("npm run deploy -- inference");
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      'terraform.tfvars does not set document_classifier_arn, which the inference stack serves. Pass the ARN from the "Training finished" email: npm run deploy -- inference --classifier-arn <arn>',
+    );
+    expect(project.recorded()).toEqual([]);
+  });
+
+  it("rejects an ARN that is not a classifier's, leaving terraform.tfvars as it was", () => {
+    const before = project.tfvars();
+
+    const result = project.run("npm run deploy -- inference --classifier-arn arn:aws:s3:::bucket");
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--classifier-arn must be a Comprehend document classifier ARN");
+    expect(project.tfvars()).toBe(before);
+  });
+});
+
+describe("destroying stacks out of order", () => {
+  it("refuses to destroy network while training exists, and the command it names works", () => {
+    project.seedDeployed(["network", "training"]);
+    project.clearRecord();
+
+    const refused = project.run("npm run destroy -- network --auto-approve");
+
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      "Refusing to destroy network: training (1 resource) reads the outputs of network",
+    );
+    expect(project.changes("destroy")).toEqual([]);
+    const suggested = /npm run destroy -- [a-z ]+$/m.exec(refused.stderr)?.[0] as string;
+    expect(suggested).toBe("npm run destroy -- training");
+    expect(project.run(suggested).status).toBe(0);
+    expect(project.run("npm run destroy -- network").status).toBe(0);
+    expect(project.changes("destroy")).toEqual(["training", "network"]);
+  });
+});
+
+describe("retraining and rollback", () => {
+  const NEW_ARN = ARN.replace(/3fa9c2d41b7e/g, "77aa00bb11cc");
+
+  it("moves the endpoint to the new classifier with one command and prints the rollback command, which works", () => {
+    // Prepare: the first model is served.
+    project.seedDeployed(["network", "training"]);
+    expect(project.run(`npm run deploy -- inference --classifier-arn ${ARN}`).status).toBe(0);
+    project.clearRecord();
+
+    // Act
+    const retrained = project.run(`npm run deploy -- inference --classifier-arn ${NEW_ARN}`);
+
+    // Assess
+    expect(retrained.status).toBe(0);
+    expect(project.tfvars().match(/^document_classifier_arn = .*$/gm)).toEqual([
+      `document_classifier_arn = "${NEW_ARN}"`,
+    ]);
+    expect(project.changes("apply")).toEqual(["inference"]);
+    expect(project.changes("destroy")).toEqual([]);
+    const rollback = /npm run deploy -- inference --classifier-arn \S+(?=\))/.exec(
+      retrained.stdout,
+    )?.[0] as string;
+    expect(rollback).toBe(`npm run deploy -- inference --classifier-arn ${ARN}`);
+    expect(project.run(rollback).status).toBe(0);
+    expect(project.tfvars()).toContain(`document_classifier_arn = "${ARN}"`);
+  });
+});
+
+describe("the email's tfvars line and the plan review of the user's own file", () => {
+  it("appended to a fresh copy of the example, gives a file Terraform plans with that ARN", () => {
+    // Prepare
+    project.writeTfvars(
+      `${readFileSync(join(project.dir, "terraform.tfvars.example"), "utf8")}${emailTfvarsLine()}\n`,
+    );
+
+    // Act
+    const plan = project.run("npm run plan -- --stacks inference");
+
+    // Assess
+    expect(plan.stderr).not.toMatch(/Attribute redefined/);
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toContain("variables: terraform.tfvars\n");
+    expect(plan.stdout).not.toContain("plans with the stub");
+    const planJson = JSON.parse(
+      readFileSync(join(project.dir, "plan-review", "inference.plan.json"), "utf8"),
+    );
+    expect(planJson.variables.document_classifier_arn.value).toBe(ARN);
+  });
+});
+
+describe("help and mistakes", () => {
+  it.each(["plan", "plan:online", "deploy", "destroy"])(
+    "npm run %s -- --help answers without running Terraform",
+    (script) => {
+      const result = project.run(`npm run --silent ${script} -- --help`);
+
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`npm run ${script}`);
+      expect(project.recorded()).toEqual([]);
+    },
+  );
+
+  it("says how to install Terraform when there is none, with no stack trace", () => {
+    const result = project.run("TERRAFORM_BINARY_NAME=/nonexistent/terraform npm run --silent plan");
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      '"/nonexistent/terraform" was not found: install Terraform 1.10 or later',
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * A fresh copy of the project, as a new user's clone with `cp terraform.tfvars.example terraform.tfvars`,
+ * whose Terraform is the recording wrapper: commands run for real, apply and destroy are recorded.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+export const repoRoot = join(__dirname, "..", "..");
+export const STACK_ORDER = ["network", "training", "inference"] as const;
+const OFFLINE_MIRROR = "/opt/tf-plugins";
+const pluginCache = join(tmpdir(), "recording-terraform-plugin-cache");
+
+export interface Recorded {
+  readonly cwd: string;
+  readonly stack: string;
+  readonly verb: string;
+  readonly args: string[];
+  readonly varFiles?: { path: string; content: string | null }[];
+  readonly vars?: string[];
+  readonly approval?: "auto-approve" | "prompt";
+}
+
+export interface CommandRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export class ProjectCopy {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+  private readonly logPath: string;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), "operator-path-"));
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    })
+      .split("\0")
+      .filter((file) => file && existsSync(join(repoRoot, file)));
+    for (const file of files) {
+      mkdirSync(dirname(join(this.dir, file)), { recursive: true });
+      copyFileSync(join(repoRoot, file), join(this.dir, file));
+    }
+    symlinkSync(join(repoRoot, "node_modules"), join(this.dir, "node_modules"));
+    this.logPath = join(this.dir, "recorded-terraform.jsonl");
+    mkdirSync(pluginCache, { recursive: true });
+    this.env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TERRAFORM_BINARY_NAME: join(this.dir, "__tests__", "operator", "recording-terraform.mjs"),
+      RECORDING_TERRAFORM_LOG: this.logPath,
+      ...(existsSync(OFFLINE_MIRROR) && {
+        RECORDING_TERRAFORM_CLI_CONFIG: join(repoRoot, "terraform", "offline.tfrc"),
+      }),
+      TF_PLUGIN_CACHE_DIR: pluginCache,
+      CHECKPOINT_DISABLE: "1",
+      CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true",
+      // cdktf asks nothing of a user whose answers it cannot read; no telemetry from tests.
+      CI: "true",
+      CHECKPOINT_TELEMETRY_DISABLE: "1",
+    };
+    this.reset();
+  }
+
+  /** Back to a fresh clone: the example copied to terraform.tfvars, nothing deployed, nothing recorded. */
+  reset(): void {
+    copyFileSync(join(this.dir, "terraform.tfvars.example"), join(this.dir, "terraform.tfvars"));
+    for (const stack of STACK_ORDER) rmSync(join(this.dir, `terraform.${stack}.tfstate`), { force: true });
+    rmSync(this.logPath, { force: true });
+  }
+
+  run(command: string, input = ""): CommandRun {
+    const result = spawnSync("bash", ["-c", command], {
+      cwd: this.dir,
+      env: this.env,
+      input,
+      encoding: "utf8",
+      timeout: 240_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  recorded(): Recorded[] {
+    if (!existsSync(this.logPath)) return [];
+    return readFileSync(this.logPath, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Recorded);
+  }
+
+  /** The stacks applied or destroyed since the last reset, in order. */
+  changes(verb: "apply" | "destroy"): string[] {
+    return this.recorded()
+      .filter((entry) => entry.verb === verb)
+      .map((entry) => entry.stack);
+  }
+
+  clearRecord(): void {
+    rmSync(this.logPath, { force: true });
+  }
+
+  /** Marks stacks as deployed, the way the wrapper's recorded apply leaves their state. */
+  seedDeployed(stacks: readonly string[]): void {
+    if (stacks.length === 0) return;
+    if (!existsSync(join(this.dir, "cdktf.out", "manifest.json"))) {
+      const synth = this.run("npm run --silent synth");
+      if (synth.status !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+    }
+    for (const stack of stacks) {
+      execFileSync(this.env.TERRAFORM_BINARY_NAME as string, ["apply", "-auto-approve"], {
+        cwd: join(this.dir, "cdktf.out", "stacks", stack),
+        env: { ...this.env, RECORDING_TERRAFORM_LOG: "" },
+      });
+    }
+  }
+
+  deployed(): string[] {
+    return STACK_ORDER.filter((stack) => existsSync(join(this.dir, `terraform.${stack}.tfstate`)));
+  }
+
+  tfvars(): string {
+    return readFileSync(join(this.dir, "terraform.tfvars"), "utf8");
+  }
+
+  writeTfvars(content: string): void {
+    writeFileSync(join(this.dir, "terraform.tfvars"), content);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
