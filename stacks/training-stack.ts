@@ -18,6 +18,7 @@ export const TRAINING_OUTPUTS = [
   "etl_function_name",
   "train_function_name",
   "notify_function_name",
+  "name_prefix",
 ] as const;
 
 /**
@@ -132,6 +133,10 @@ export class TrainingStack extends AppStack {
       notify_function_name: {
         value: this.pipeline.notify.function.functionName,
         description: "Name of the function that reports training results.",
+      },
+      name_prefix: {
+        value: this.variables.namePrefix.stringValue,
+        description: "Prefix of the app's resource and classifier names (npm run status finds classifiers by it).",
       },
     };
     this.declareOutputs(outputs);

@@ -7,11 +7,12 @@
  * Exit codes: 0 done, 1 unusable input (the message names the member or column), 2 bad arguments,
  * 3 unexpected failure.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "./errors";
 import { type EtlProgress, type EtlReport, runEtl } from "./etl";
+import { describeDelimiter } from "./ticket-csv";
 
 export const DEFAULTS = {
   labelColumn: "assignment_group",
@@ -22,7 +23,23 @@ export const DEFAULTS = {
 
 const USAGE = `usage: npm run etl -- --input <dataset.zip|tickets.csv> --out <dir>
   [--label-column ${DEFAULTS.labelColumn}] [--text-columns ${DEFAULTS.textColumns}]
-  [--min-docs-per-label ${DEFAULTS.minDocsPerLabel}] [--max-doc-bytes ${DEFAULTS.maxDocBytes}] [--workers <cores>]`;
+  [--delimiter ,|;|tab|'|'] [--merge-label-variants]
+  [--min-docs-per-label ${DEFAULTS.minDocsPerLabel}] [--max-doc-bytes ${DEFAULTS.maxDocBytes}] [--workers <cores>]
+
+Prepares Comprehend training data from the SEOSS zip or a ticket-system CSV export, as the pipeline's ETL
+function does, and prints what it kept, dropped and left out. A CSV's delimiter is detected from its header
+row unless --delimiter names it; --merge-label-variants counts labels that differ only in case or spacing
+(e.g. "Network Team" and "network team") as one.
+Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.`;
+
+const DELIMITER_NAMES: Record<string, string> = {
+  ",": ",",
+  ";": ";",
+  "|": "|",
+  tab: "\t",
+  "\\t": "\t",
+  "\t": "\t",
+};
 
 class UsageError extends Error {
   override readonly name = "UsageError";
@@ -46,6 +63,8 @@ function parse(argv: string[]) {
     "min-docs-per-label": { type: "string" },
     "max-doc-bytes": { type: "string" },
     workers: { type: "string" },
+    delimiter: { type: "string" },
+    "merge-label-variants": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   } as const;
   try {
@@ -61,6 +80,10 @@ function parse(argv: string[]) {
     .map((c) => c.trim())
     .filter((c) => c !== "");
   if (textColumns.length === 0) throw new UsageError("--text-columns needs at least one column name");
+  const delimiter = values.delimiter === undefined ? undefined : DELIMITER_NAMES[values.delimiter];
+  if (values.delimiter !== undefined && delimiter === undefined) {
+    throw new UsageError(`--delimiter must be one of , ; tab |, got "${values.delimiter}"`);
+  }
   return {
     input: resolve(values.input),
     out: resolve(values.out),
@@ -74,6 +97,9 @@ function parse(argv: string[]) {
       ),
       maxDocBytes: positiveInt("max-doc-bytes", values["max-doc-bytes"], DEFAULTS.maxDocBytes),
       ...(values.workers ? { workers: positiveInt("workers", values.workers, 1) } : {}),
+      delimiter,
+      mergeLabelVariants: values["merge-label-variants"] ?? false,
+      columnSettings: { label: "--label-column", text: "--text-columns" },
     },
   };
 }
@@ -121,7 +147,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { update: (p: EtlProgress)
 
 export function summarize(report: EtlReport, outDir: string): string {
   const lines = [
-    `${report.document_count} documents in ${report.label_count} labels -> ${outDir}`,
+    `${plural(report.document_count, "document")} in ${plural(report.label_count, "label")} -> ${outDir}`,
     ...Object.entries(report.label_counts).map(([label, n]) => `  ${label}: ${n}`),
   ];
   if (report.left_out_labels.length > 0) {
@@ -130,18 +156,26 @@ export function summarize(report: EtlReport, outDir: string): string {
         report.left_out_labels.map((l) => `${l.label} (${l.documents})`).join(", "),
     );
   }
+  if (report.csv) {
+    const how = report.csv.delimiter_detected ? "detected" : "as given";
+    lines.push(`CSV delimiter: ${describeDelimiter(report.csv.delimiter)} (${how})`);
+  }
   const dropped: string[] = [];
-  if (report.dropped.empty > 0) dropped.push(`${report.dropped.empty} empty`);
-  if (report.dropped.no_label > 0) dropped.push(`${report.dropped.no_label} without a label`);
+  if (report.dropped.empty > 0) dropped.push(`${plural(report.dropped.empty, "empty document")}`);
+  if (report.dropped.no_label > 0) dropped.push(`${plural(report.dropped.no_label, "row")} without a label`);
+  if (report.dropped.null_text > 0) {
+    dropped.push(`${plural(report.dropped.null_text, "bug report")} without a summary or description`);
+  }
   if (dropped.length > 0) lines.push(`dropped: ${dropped.join(", ")}`);
   if (report.cut.documents > 0) {
-    lines.push(`cut to ${report.cut.max_doc_bytes} bytes: ${report.cut.documents} documents`);
+    lines.push(`cut to ${report.cut.max_doc_bytes} bytes: ${plural(report.cut.documents, "document")}`);
   }
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   if (report.ignored_entries.length > 0) {
     lines.push(`ignored: ${report.ignored_entries.map((e) => `${e.name} (${e.reason})`).join("; ")}`);
   }
   lines.push(
-    `${report.output.files.length} file(s), ${(report.output.bytes / MB).toFixed(1)} MB, in ${(report.timing_ms.total / 1000).toFixed(1)} s; report: ${join(outDir, "report.json")}`,
+    `${plural(report.output.files.length, "file")}, ${(report.output.bytes / MB).toFixed(1)} MB, in ${(report.timing_ms.total / 1000).toFixed(1)} s; report: ${join(outDir, "report.json")}`,
   );
   return lines.join("\n");
 }
@@ -158,6 +192,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  const problem = await inputProblem(args.input);
+  if (problem) {
+    process.stderr.write(`error: ${problem}\n`);
+    return 2;
+  }
   await mkdir(args.out, { recursive: true });
   const existing = (await readdir(args.out)).filter(
     (name) => name.endsWith(".csv") || name === "report.json",
@@ -168,6 +207,7 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  process.stderr.write(`reading ${args.input} -> ${args.out}\n`);
   // Scratch space next to the output: the databases can be large, and one file system allows renames.
   const workDir = await mkdtemp(join(args.out, ".etl-work-"));
   const progress = progressPrinter(process.stderr);
@@ -202,6 +242,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Checked before the output folder is made, so a mistyped path leaves nothing behind. */
+async function inputProblem(input: string): Promise<string | undefined> {
+  const found = await stat(input).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+    throw error;
+  });
+  if (!found) return `--input ${input} does not exist`;
+  if (found.isDirectory()) return `--input ${input} is a directory; give the dataset file (a .zip or .csv)`;
+  if (!found.isFile()) return `--input ${input} is not a regular file`;
+  return undefined;
+}
+
+function plural(n: number, one: string): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : `${one}s`}`;
+}
+
 /** A failed run leaves no half-written training files behind to be mistaken for good ones. */
 async function removeOutputs(outDir: string): Promise<void> {
   for (const name of await readdir(outDir)) {
@@ -210,19 +266,23 @@ async function removeOutputs(outDir: string): Promise<void> {
   }
 }
 
-if (require.main === module) {
+/** The process entry (`npm run etl` starts it from prebuilt JavaScript through scripts/run-cli.cjs). */
+export async function runCli(argv: string[]): Promise<number> {
   // node:sqlite is stable enough for a read-only scan; its ExperimentalWarning would only confuse users.
   const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     if (!String(warning).includes("SQLite is an experimental")) emitWarning(warning, ...rest);
   }) as typeof process.emitWarning;
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`unexpected failure: ${(error as Error).stack ?? error}\n`);
-      process.exitCode = 3;
-    },
-  );
+  try {
+    return await main(argv);
+  } catch (error) {
+    process.stderr.write(`unexpected failure: ${(error as Error).stack ?? error}\n`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -35,6 +35,12 @@ export interface EtlSettings {
   readonly textColumns: readonly string[];
   /** Worker threads for bzip2; defaults to the number of cores. */
   readonly workers?: number;
+  /** CSV field delimiter; detected from the header row when absent. */
+  readonly delimiter?: string | undefined;
+  /** Count CSV labels that differ only in case or spacing as one. */
+  readonly mergeLabelVariants?: boolean | undefined;
+  /** How the user names the CSV columns (a CLI flag, a Terraform variable), for error messages. */
+  readonly columnSettings?: { readonly label: string; readonly text: string } | undefined;
 }
 
 export type EtlProgress =
@@ -75,8 +81,12 @@ export interface EtlReport {
   readonly dropped: {
     readonly empty: number;
     readonly no_label: number;
+    /** SEOSS bug rows whose summary or description is NULL. */
+    readonly null_text: number;
     readonly left_out_label_documents: number;
   };
+  /** Things a person should look at before paying for training, in plain words. */
+  readonly warnings: readonly string[];
   readonly cut: { readonly documents: number; readonly max_doc_bytes: number };
   readonly members?: MemberSummary[];
   readonly csv?: TicketCsvSummary;
@@ -94,6 +104,33 @@ type InputKind = "seoss-zip" | "csv";
 /** DocumentClassificationConfig.Labels: each at most 5,000 characters. */
 const MAX_LABEL_LENGTH = 5000;
 
+/** Files people upload by mistake, by their first bytes, with what to do instead. */
+const KNOWN_BINARY_FORMATS = [
+  { magic: Buffer.from([0x1f, 0x8b]), what: "a gzip file", fix: "decompress it, or upload the SEOSS zip" },
+  {
+    magic: Buffer.from("BZh"),
+    what: "a bzip2 file",
+    fix: "upload the SEOSS zip that holds it, or a CSV export",
+  },
+  { magic: Buffer.from("%PDF"), what: "a PDF document", fix: "export the tickets as CSV" },
+  {
+    magic: Buffer.from([0xd0, 0xcf, 0x11, 0xe0]),
+    what: "an old Excel (.xls) or Word document",
+    fix: "save it as CSV",
+  },
+  {
+    magic: Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]),
+    what: "a 7-Zip archive",
+    fix: "repack it as a zip",
+  },
+  { magic: Buffer.from("Rar!"), what: "a RAR archive", fix: "repack it as a zip" },
+  {
+    magic: Buffer.from("SQLite format 3\0"),
+    what: "a bare SQLite database",
+    fix: "upload the SEOSS zip of bzip2 databases",
+  },
+] as const;
+
 /** Decides from the first bytes (and the name) whether the upload is a zip or a CSV text file. */
 export async function detectInputKind(path: string, name: string): Promise<InputKind> {
   const handle = await open(path, "r");
@@ -106,8 +143,19 @@ export async function detectInputKind(path: string, name: string): Promise<Input
   }
   const isZip =
     sample.length >= 4 && sample[0] === 0x50 && sample[1] === 0x4b && [3, 5, 7].includes(sample[2] as number);
-  if (isZip) return "seoss-zip";
   const display = basename(name);
+  // Office documents are zip archives too; "no databases in the zip" would send the user looking elsewhere.
+  if (isZip && sample.includes("[Content_Types].xml")) {
+    throw new InputError(
+      `${display} is an Office document (an Excel workbook or similar), not a dataset: save or export it as CSV and upload that`,
+    );
+  }
+  if (isZip) return "seoss-zip";
+  const other = KNOWN_BINARY_FORMATS.find((format) =>
+    sample.subarray(0, format.magic.length).equals(format.magic),
+  );
+  if (other)
+    throw new InputError(`${display} is ${other.what}, not a zip archive or a CSV text file; ${other.fix}`);
   if (/\.zip$/i.test(name)) throw new InputError(`${display} is not a zip archive`);
   if (sample.length === 0) throw new InputError(`${display} is empty`);
   let text = true;
@@ -206,6 +254,7 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
     dropped: {
       empty,
       no_label: csv?.no_label_dropped ?? 0,
+      null_text: members ? members.reduce((sum, m) => sum + m.null_text_dropped, 0) : 0,
       left_out_label_documents: leftOut.reduce((sum, l) => sum + l.documents, 0),
     },
     cut: { documents: cut, max_doc_bytes: settings.maxDocBytes },
@@ -221,6 +270,7 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
       : {}),
     ...(csv ? { csv } : {}),
     ignored_entries: ignored,
+    warnings: csv ? labelVariantWarnings(csv) : [],
     output: {
       files,
       bytes: outputBytes,
@@ -228,6 +278,15 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
     },
     timing_ms: { total: Math.round(performance.now() - started) },
   };
+}
+
+function labelVariantWarnings(csv: TicketCsvSummary): string[] {
+  return csv.label_variants.map((variants) => {
+    const spelled = variants.labels.map((l) => `"${l.label}" (${l.documents})`).join(", ");
+    return variants.merged_into === null
+      ? `labels that differ only in case or spacing are separate classes: ${spelled}; fix the export, or merge them with npm run etl -- --merge-label-variants`
+      : `labels that differ only in case or spacing were merged into "${variants.merged_into}": ${spelled}`;
+  });
 }
 
 async function convertCsvInput(
@@ -238,6 +297,9 @@ async function convertCsvInput(
     outDir: request.outDir,
     labelColumn: settings.labelColumn,
     textColumns: settings.textColumns,
+    delimiter: settings.delimiter,
+    mergeLabelVariants: settings.mergeLabelVariants,
+    columnSettings: settings.columnSettings,
     maxDocBytes: settings.maxDocBytes,
     onProgress: (progress) => request.onProgress?.({ phase: "csv", ...progress }),
   });

@@ -29,6 +29,7 @@ const settings = {
     .filter((column) => column !== ""),
   minDocsPerLabel: readPositiveInt("MIN_DOCS_PER_LABEL", config.MIN_DOCS_PER_LABEL, 50),
   maxDocBytes: readPositiveInt("MAX_DOC_BYTES", config.MAX_DOC_BYTES, 10000),
+  columnSettings: { label: "the csv_label_column variable", text: "the csv_text_columns variable" },
 };
 
 const logger = createLogger("etl");

@@ -27,7 +27,7 @@ export function completedEvent(source: SourceObject, run: RunLocation, report: E
   const lines = [
     `The dataset s3://${source.bucket}/${source.key} is ready for training (run ${run.runId}).`,
     "",
-    `${report.document_count} documents in ${report.label_count} labels:`,
+    `${plural(report.document_count, "document", "documents")} in ${plural(report.label_count, "label", "labels")}:`,
     labels,
   ];
   if (report.left_out_labels.length > 0) {
@@ -39,11 +39,18 @@ export function completedEvent(source: SourceObject, run: RunLocation, report: E
     );
   }
   const dropped: string[] = [];
-  if (report.dropped.empty > 0) dropped.push(`${report.dropped.empty} empty documents were dropped`);
-  if (report.dropped.no_label > 0)
-    dropped.push(`${report.dropped.no_label} rows without a label were dropped`);
+  const { empty, no_label: noLabel, null_text: nullText } = report.dropped;
+  if (empty > 0) dropped.push(`${plural(empty, "empty document was", "empty documents were")} dropped`);
+  if (noLabel > 0) dropped.push(`${plural(noLabel, "row", "rows")} without a label ${were(noLabel)} dropped`);
+  if (nullText > 0) {
+    dropped.push(
+      `${plural(nullText, "bug report", "bug reports")} without a summary or description ${were(nullText)} dropped`,
+    );
+  }
   if (report.cut.documents > 0) {
-    dropped.push(`${report.cut.documents} documents were cut to ${report.cut.max_doc_bytes} bytes`);
+    dropped.push(
+      `${plural(report.cut.documents, "document was", "documents were")} cut to ${report.cut.max_doc_bytes} bytes`,
+    );
   }
   if (report.ignored_entries.length > 0) {
     dropped.push(
@@ -51,6 +58,7 @@ export function completedEvent(source: SourceObject, run: RunLocation, report: E
     );
   }
   if (dropped.length > 0) lines.push("", `${capitalize(dropped.join("; "))}.`);
+  for (const warning of report.warnings) lines.push("", `Warning: ${warning}.`);
   lines.push(
     "",
     `Training data: ${run.trainingDataUri}`,
@@ -92,6 +100,14 @@ export function failedEvent(source: SourceObject, runId: string, reason: string)
     ].join("\n"),
     detail: { run_id: runId, reason, source: sourceDetail(source) },
   };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function were(n: number): string {
+  return n === 1 ? "was" : "were";
 }
 
 function capitalize(text: string): string {

@@ -6,8 +6,8 @@ import { buildFixtureSet, corrupt, type FixtureSet, writeFixture } from "../../f
 import { writeZip } from "../../fixtures/etl/seoss-fixture";
 
 const root = resolve(__dirname, "../../..");
-const cli = join(root, "functions/etl/cli.ts");
-const tsx = join(root, "node_modules/tsx/dist/cli.mjs");
+/** What `npm run etl` runs: the prebuilt bundle, rebuilt when a source changed. */
+const launcher = join(root, "scripts/run-cli.cjs");
 
 let fixtures: FixtureSet;
 
@@ -19,10 +19,10 @@ afterAll(async () => {
   await rm(fixtures.dir, { recursive: true, force: true });
 });
 
-/** Runs the command as a user would: a separate Node 22 process through tsx, not a terminal. */
+/** Runs the command as `npm run etl` does: a separate Node 22 process from the bundle, not a terminal. */
 function etl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [tsx, cli, ...args], { cwd: root }, (error, stdout, stderr) => {
+    execFile(process.execPath, [launcher, "etl", ...args], { cwd: root }, (error, stdout, stderr) => {
       done({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
   });
@@ -85,8 +85,118 @@ describe("npm run etl", () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      'error: the CSV has no text column "body"; its columns are: "group", "title"\n',
+    expect(result.stderr).toContain(
+      'error: the CSV has no text column "body"; its columns are: "group", "title". Name the text column with --text-columns\n',
+    );
+  });
+
+  it.each([
+    ["a folder", (dir: string) => dir, "is a directory; give the dataset file (a .zip or .csv)"],
+    ["a missing file", (dir: string) => join(dir, "nope.zip"), "does not exist"],
+  ])("exits 2 for %s as --input, creating no output folder", async (_, input, message) => {
+    // Prepare
+    const out = join(fixtures.dir, `never-made-${Math.random().toString(36).slice(2)}`);
+
+    // Act
+    const result = await etl(["--input", input(fixtures.dir), "--out", out]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`error: --input ${input(fixtures.dir)} ${message}\n`);
+    await expect(readdir(out)).rejects.toThrow("ENOENT");
+  });
+
+  it("names an Excel workbook instead of calling it a zip without databases", async () => {
+    // Prepare: an .xlsx is a zip whose first member is [Content_Types].xml.
+    const xlsx = join(fixtures.dir, "tickets.xlsx");
+    await writeZip(xlsx, [{ name: "[Content_Types].xml", data: Buffer.from("<Types/>") }]);
+    const out = await mkdtemp(join(fixtures.dir, "out-"));
+
+    // Act
+    const result = await etl(["--input", xlsx, "--out", out]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "tickets.xlsx is an Office document (an Excel workbook or similar), not a dataset: save or export it as CSV",
+    );
+  });
+
+  const exportRows = (delimiter: string) =>
+    [
+      ["assignment_group", "short_description", "description"],
+      ...Array.from({ length: 6 }, (_, i) => ["Network Team", `VPN drops ${i}`, "cannot reach; the office"]),
+      ...Array.from({ length: 3 }, (_, i) => ["network team", `Wifi slow ${i}`, "since Monday"]),
+      ...Array.from({ length: 6 }, (_, i) => ["Database", `Query slow ${i}`, "timeout"]),
+      ["Database", "", ""],
+    ]
+      .map((row) => row.map((cell) => (cell.includes(delimiter) ? `"${cell}"` : cell)).join(delimiter))
+      .join("\n");
+
+  it("detects a semicolon-separated export and says so; warns about labels that differ only in case", async () => {
+    // Prepare
+    const csv = await writeFixture(fixtures.dir, "semicolon.csv", exportRows(";"));
+    const out = await mkdtemp(join(fixtures.dir, "out-"));
+
+    // Act
+    const result = await etl(["--input", csv, "--out", out, "--min-docs-per-label", "2"]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("15 documents in 3 labels");
+    expect(result.stdout).toContain("CSV delimiter: ';' (detected)");
+    expect(result.stdout).toContain("dropped: 1 empty document\n");
+    expect(result.stdout).toContain(
+      'warning: labels that differ only in case or spacing are separate classes: "Network Team" (6), "network team" (3); fix the export, or merge them with npm run etl -- --merge-label-variants',
+    );
+    const report = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
+    expect(report.csv.label_variants).toEqual([
+      {
+        labels: [
+          { label: "Network Team", documents: 6 },
+          { label: "network team", documents: 3 },
+        ],
+        merged_into: null,
+      },
+    ]);
+  });
+
+  it("reads a tab-separated export named with --delimiter tab and merges label variants when asked", async () => {
+    // Prepare
+    const tsv = await writeFixture(fixtures.dir, "tabs.tsv.csv", exportRows("\t"));
+    const out = await mkdtemp(join(fixtures.dir, "out-"));
+
+    // Act
+    const result = await etl([
+      "--input",
+      tsv,
+      "--out",
+      out,
+      "--min-docs-per-label",
+      "2",
+      "--delimiter",
+      "tab",
+      "--merge-label-variants",
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("15 documents in 2 labels");
+    expect(result.stdout).toContain("  Network Team: 9");
+    expect(result.stdout).toContain("CSV delimiter: tab (as given)");
+    expect(result.stdout).toContain('were merged into "Network Team"');
+  });
+
+  it("counts SEOSS bug reports without a summary or description, by reason", async () => {
+    // Prepare
+    const out = await mkdtemp(join(fixtures.dir, "out-"));
+
+    // Act
+    const result = await etl(["--input", fixtures.goodZip, "--out", out, "--min-docs-per-label", "5"]);
+
+    // Assess
+    expect(result.stdout).toContain(
+      "dropped: 1 empty document, 2 bug reports without a summary or description",
     );
   });
 

@@ -98,9 +98,10 @@ describe("runEtl with the SEOSS zip", () => {
     const spark = report.members?.find((member) => member.label === "SPARK");
     expect(spark).toMatchObject({
       name: "SEOSS/spark.sqlite3.bz2",
-      bug_rows: 12,
+      bug_rows: 14,
       documents: 11,
       empty_dropped: 1,
+      null_text_dropped: 2,
       cut: 1,
     });
     const texts = (await records(join(outDir, "0000-spark.csv"))).map((record) => record[1] as string);
@@ -139,7 +140,7 @@ describe("runEtl with the SEOSS zip", () => {
     expect(report.output.files.map((file) => file.documents)).toEqual([11, 6]);
     expect(report.output.bytes).toBe(report.output.files.reduce((sum, file) => sum + file.bytes, 0));
     expect(report.output.decompressed_bytes).toBeGreaterThan(report.input.bytes);
-    expect(report.dropped).toEqual({ empty: 1, no_label: 0, left_out_label_documents: 2 });
+    expect(report.dropped).toEqual({ empty: 1, no_label: 0, null_text: 2, left_out_label_documents: 2 });
     expect(report.cut).toEqual({ documents: 1, max_doc_bytes: 2000 });
     expect(report.timing_ms.total).toBeGreaterThanOrEqual(0);
   });

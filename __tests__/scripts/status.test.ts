@@ -1,0 +1,218 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ComprehendClient,
+  DescribeEndpointCommand,
+  type DocumentClassifierProperties,
+  ListDocumentClassifiersCommand,
+} from "@aws-sdk/client-comprehend";
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import stubs from "../../review/upstream-stubs.json";
+import { main, type StatusDeps } from "../../scripts/status";
+import { localStateSource } from "../../scripts/status/state";
+
+const s3 = mockClient(S3Client);
+const comprehend = mockClient(ComprehendClient);
+const NOW = new Date("2026-11-30T12:00:00Z");
+const PREFIX = stubs.training.name_prefix;
+const BUCKET = stubs.training.s3_bucket_name;
+const classifierArn = (runId: string) =>
+  `arn:aws:comprehend:us-east-1:111122223333:document-classifier/${PREFIX}-${runId}/version/${runId}`;
+const ENDPOINT_ARN =
+  "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/comprehend-itsr-endpoint";
+
+function projectWith(stacks: Record<string, Record<string, unknown>>): string {
+  const dir = mkdtempSync(join(tmpdir(), "status-"));
+  for (const [stack, outputs] of Object.entries(stacks)) {
+    const state = {
+      version: 4,
+      outputs: Object.fromEntries(Object.entries(outputs).map(([k, value]) => [k, { value }])),
+    };
+    writeFileSync(join(dir, `terraform.${stack}.tfstate`), JSON.stringify(state));
+  }
+  return dir;
+}
+
+/** The part of an S3 body stream that status reads. */
+const body = (json: unknown) =>
+  ({ transformToString: async () => JSON.stringify(json) }) as unknown as GetObjectCommandOutput["Body"];
+
+function trained(runId: string, ended: string, f1: number): DocumentClassifierProperties {
+  return {
+    DocumentClassifierArn: classifierArn(runId),
+    Status: "TRAINED",
+    SubmitTime: new Date(new Date(ended).getTime() - 4 * 3_600_000),
+    TrainingStartTime: new Date(new Date(ended).getTime() - 3 * 3_600_000),
+    TrainingEndTime: new Date(ended),
+    ClassifierMetadata: { EvaluationMetrics: { Accuracy: 0.93, F1Score: f1 } },
+  };
+}
+
+async function status(dir: string, argv: string[] = []) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const deps: StatusDeps = {
+    state: localStateSource(dir),
+    s3: (region) => new S3Client({ region }),
+    comprehend: (region) => new ComprehendClient({ region }),
+    now: () => NOW,
+    env: {},
+  };
+  const code = await main(
+    argv,
+    deps,
+    (t) => out.push(t),
+    (t) => err.push(t),
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+beforeEach(() => {
+  s3.reset();
+  comprehend.reset();
+  s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+  comprehend.on(ListDocumentClassifiersCommand).resolves({ DocumentClassifierPropertiesList: [] });
+});
+
+describe("npm run status", () => {
+  it("says nothing is deployed, and what to run, without calling AWS", async () => {
+    const result = await status(projectWith({}));
+
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("Nothing is deployed yet");
+    expect(result.err).toContain("npm run deploy -- network training");
+    expect(s3.calls()).toHaveLength(0);
+    expect(comprehend.calls()).toHaveLength(0);
+  });
+
+  it("tells a fresh pipeline to upload a dataset to its bucket", async () => {
+    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+
+    expect(result.code).toBe(0);
+    expect(result.out).toContain("Stacks: network deployed, training deployed, inference not deployed");
+    expect(result.out).toContain(
+      `Next: Upload a dataset: aws s3 cp dataverse_files.zip s3://${BUCKET}/raw_data/`,
+    );
+  });
+
+  it("lists the runs from their reports, newest first, rejected ones with the reason", async () => {
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [
+        { Key: "reports/old-run/report.json", LastModified: new Date("2026-10-01T00:00:00Z") },
+        { Key: "reports/bad-run/rejected.json", LastModified: new Date("2026-11-01T00:00:00Z") },
+        { Key: "reports/old-run/other.txt", LastModified: new Date("2026-10-02T00:00:00Z") },
+      ],
+    });
+    s3.on(GetObjectCommand, { Key: "reports/old-run/report.json" }).resolves({
+      Body: body({ input: { name: "dataverse_files.zip" }, label_count: 24, document_count: 964000 }),
+    });
+    s3.on(GetObjectCommand, { Key: "reports/bad-run/rejected.json" }).resolves({
+      Body: body({ run_id: "bad-run", reason: 'column "assignment_group" not found' }),
+    });
+
+    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+
+    const runs = result.out.split("Dataset runs (2):\n")[1]?.split("\n").slice(0, 2);
+    expect(runs).toEqual([
+      '  bad-run  2026-11-01T00:00:00Z  rejected: column "assignment_group" not found',
+      "  old-run  2026-10-01T00:00:00Z  dataverse_files.zip  24 labels, 964,000 documents",
+    ]);
+  });
+
+  it("shows training in progress with its time and cost so far, and ignores other apps' classifiers", async () => {
+    comprehend.on(ListDocumentClassifiersCommand).resolves({
+      DocumentClassifierPropertiesList: [
+        {
+          DocumentClassifierArn: classifierArn("run-b"),
+          Status: "TRAINING",
+          SubmitTime: new Date("2026-11-30T09:00:00Z"),
+          TrainingStartTime: new Date("2026-11-30T10:00:00Z"),
+        },
+        {
+          ...trained("x", "2026-11-01T00:00:00Z", 0.5),
+          DocumentClassifierArn: "arn:aws:comprehend:us-east-1:111122223333:document-classifier/other-app-x",
+        },
+      ],
+    });
+
+    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+
+    expect(result.out).toContain("Classifiers (1):");
+    expect(result.out).toContain("training for 2 h (about $6.00)");
+    expect(result.out).toContain('Next: Wait for the "Training finished" email: run-b is training');
+    expect(result.out).not.toContain("other-app");
+  });
+
+  it("offers to serve the newest trained classifier, with the endpoint's price, when none is served", async () => {
+    comprehend.on(ListDocumentClassifiersCommand).resolves({
+      DocumentClassifierPropertiesList: [
+        trained("run-a", "2026-10-01T00:00:00Z", 0.81),
+        trained("run-b", "2026-11-20T00:00:00Z", 0.88),
+      ],
+    });
+
+    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+
+    expect(result.out).toContain("accuracy 93.0%, macro F1 88.0%; trained in 3 h (about $9.00)");
+    expect(result.out).toContain(
+      `Next: Serve the newest classifier ($1.80 per inference unit per hour while it exists): npm run deploy -- inference --classifier-arn ${classifierArn("run-b")}`,
+    );
+  });
+
+  it("shows the endpoint's status, model and units, and the command that moves it to a newer model", async () => {
+    comprehend.on(ListDocumentClassifiersCommand).resolves({
+      DocumentClassifierPropertiesList: [
+        trained("run-a", "2026-10-01T00:00:00Z", 0.81),
+        trained("run-b", "2026-11-20T00:00:00Z", 0.88),
+      ],
+    });
+    comprehend.on(DescribeEndpointCommand).resolves({
+      EndpointProperties: {
+        Status: "IN_SERVICE",
+        ModelArn: classifierArn("run-a"),
+        CurrentInferenceUnits: 2,
+        DesiredInferenceUnits: 2,
+      },
+    });
+    const inference = { ...stubs.training, comprehend_endpoint_arn: ENDPOINT_ARN };
+
+    const result = await status(projectWith({ network: stubs.network, training: stubs.training, inference }));
+
+    expect(comprehend.commandCalls(DescribeEndpointCommand)[0]?.args[0].input).toEqual({
+      EndpointArn: ENDPOINT_ARN,
+    });
+    expect(result.out).toContain(`  IN_SERVICE  ${ENDPOINT_ARN}`);
+    expect(result.out).toContain("  inference units: 2, about $3.60 an hour");
+    expect(result.out).toContain(`${classifierArn("run-a")}  <- served by the endpoint`);
+    expect(result.out).toContain(
+      `to move the endpoint to it in place: npm run deploy -- inference --classifier-arn ${classifierArn("run-b")}`,
+    );
+  });
+
+  it("explains missing credentials instead of a stack trace", async () => {
+    comprehend.on(ListDocumentClassifiersCommand).rejects(
+      Object.assign(new Error("Could not load credentials from any providers"), {
+        name: "CredentialsProviderError",
+      }),
+    );
+
+    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      "No usable AWS credentials (CredentialsProviderError: Could not load credentials from any providers). Set AWS_PROFILE",
+    );
+  });
+
+  it("answers --help and refuses a bad --runs", async () => {
+    expect((await status(projectWith({}), ["--help"])).out).toContain("Usage: npm run status");
+    expect((await status(projectWith({}), ["--runs", "0"])).code).toBe(2);
+  });
+});

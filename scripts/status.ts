@@ -1,0 +1,281 @@
+/**
+ * `npm run status`: where a deployment stands, from the stacks' state and AWS: the dataset runs (their
+ * reports), the app's classifiers with status, metrics and training time, the endpoint, and what to do next.
+ * Credentials come from the standard AWS chain.
+ */
+
+import { parseArgs } from "node:util";
+import {
+  ComprehendClient,
+  DescribeEndpointCommand,
+  type DocumentClassifierProperties,
+  ListDocumentClassifiersCommand,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-comprehend";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { parseClassifierArn, runIdFromClassifierName } from "../functions/training-shared/naming";
+import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/training-shared/pricing";
+import { readBackendConfig } from "../stacks/config";
+import { projectRoot } from "./lib/synthesized-stacks";
+import {
+  type ClassifierFacts,
+  type EndpointFacts,
+  type RunFacts,
+  renderStatus,
+  type StatusFacts,
+} from "./status/report";
+import { localStateSource, type StackOutputs, type StateSource, s3StateSource } from "./status/state";
+
+export const USAGE = `Usage: npm run status -- [--runs <n>]
+
+Shows where the deployment stands: which stacks are deployed (from their Terraform state), the dataset runs
+(from their reports in the bucket), the app's classifiers with status, metrics and training time, the
+endpoint's status, model and inference units, and what to do next. Uses your standard AWS credentials
+(AWS_PROFILE or AWS_ACCESS_KEY_ID/...), read-only.
+
+  --runs <n>   how many of the newest dataset runs to show (default 10)
+  -h, --help   show this help
+
+Exit codes: 0 shown, 1 nothing deployed yet, 2 usage or credentials problem.`;
+
+export class StatusError extends Error {
+  override readonly name = "StatusError";
+}
+
+export interface StatusDeps {
+  readonly state: StateSource;
+  readonly s3: (region: string) => S3Client;
+  readonly comprehend: (region: string) => ComprehendClient;
+  readonly now: () => Date;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const REPORTS_PREFIX = "reports/";
+
+function regionOf(outputs: StackOutputs | undefined, env: NodeJS.ProcessEnv): string {
+  const arn = typeof outputs?.sns_topic_arn === "string" ? outputs.sns_topic_arn : "";
+  const fromArn = arn.split(":")[3];
+  const region = fromArn || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!region) throw new StatusError("Cannot tell the Region: set AWS_REGION");
+  return region;
+}
+
+async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<RunFacts[]> {
+  const objects: { key: string; modified?: Date | undefined }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: REPORTS_PREFIX, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      if (object.Key?.endsWith("/report.json") || object.Key?.endsWith("/rejected.json")) {
+        objects.push({ key: object.Key, modified: object.LastModified });
+      }
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const newest = objects
+    .sort((a, b) => (b.modified?.getTime() ?? 0) - (a.modified?.getTime() ?? 0))
+    .slice(0, limit);
+  return Promise.all(
+    newest.map(async ({ key, modified }) => {
+      const runId = key.slice(REPORTS_PREFIX.length).split("/")[0] as string;
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const json = JSON.parse((await body.Body?.transformToString("utf8")) ?? "{}") as Record<
+        string,
+        unknown
+      >;
+      if (key.endsWith("/rejected.json")) {
+        return {
+          runId,
+          lastModified: modified,
+          rejected: String(json.reason ?? "see rejected.json"),
+        };
+      }
+      const input = json.input as { name?: string } | undefined;
+      return {
+        runId,
+        lastModified: modified,
+        input: input?.name,
+        labels: json.label_count as number | undefined,
+        documents: json.document_count as number | undefined,
+      };
+    }),
+  );
+}
+
+function classifierFacts(namePrefix: string, p: DocumentClassifierProperties): ClassifierFacts | undefined {
+  const arn = p.DocumentClassifierArn;
+  const parts = arn ? parseClassifierArn(arn) : undefined;
+  const runId = parts ? runIdFromClassifierName(namePrefix, parts.name) : undefined;
+  if (!arn || !runId) return undefined;
+  const metrics = p.ClassifierMetadata?.EvaluationMetrics;
+  return {
+    arn,
+    runId,
+    status: p.Status ?? "UNKNOWN",
+    message: p.Message,
+    submitted: p.SubmitTime,
+    trainingStarted: p.TrainingStartTime,
+    trainingEnded: p.TrainingEndTime,
+    accuracy: metrics?.Accuracy,
+    macroF1: metrics?.F1Score,
+  };
+}
+
+async function readClassifiers(comprehend: ComprehendClient, namePrefix: string): Promise<ClassifierFacts[]> {
+  const found: ClassifierFacts[] = [];
+  let token: string | undefined;
+  do {
+    const page = await comprehend.send(new ListDocumentClassifiersCommand({ NextToken: token }));
+    for (const properties of page.DocumentClassifierPropertiesList ?? []) {
+      const facts = classifierFacts(namePrefix, properties);
+      if (facts) found.push(facts);
+    }
+    token = page.NextToken;
+  } while (token);
+  return found.sort((a, b) => (b.submitted?.getTime() ?? 0) - (a.submitted?.getTime() ?? 0));
+}
+
+async function readEndpoint(comprehend: ComprehendClient, arn: string): Promise<EndpointFacts | undefined> {
+  try {
+    const { EndpointProperties: e } = await comprehend.send(
+      new DescribeEndpointCommand({ EndpointArn: arn }),
+    );
+    if (!e) return undefined;
+    return {
+      arn,
+      status: e.Status ?? "UNKNOWN",
+      modelArn: e.ModelArn,
+      desiredModelArn: e.DesiredModelArn,
+      currentUnits: e.CurrentInferenceUnits,
+      desiredUnits: e.DesiredInferenceUnits,
+      message: e.Message,
+    };
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<StatusFacts> {
+  const [network, training, inference] = await Promise.all(
+    (["network", "training", "inference"] as const).map((stack) => deps.state.outputs(stack)),
+  );
+  const deployed = {
+    network: network !== undefined,
+    training: training !== undefined,
+    inference: inference !== undefined,
+  };
+  const base = { now: deps.now(), deployed, trainingPricePerHour: DEFAULT_TRAINING_PRICE_PER_HOUR };
+  if (!training) return { ...base, runs: [], classifiers: [] };
+  const region = regionOf(training, deps.env);
+  const bucket = String(training.s3_bucket_name);
+  const namePrefix = String(training.name_prefix ?? String(training.etl_function_name).replace(/-etl$/, ""));
+  const comprehend = deps.comprehend(region);
+  const endpointArn =
+    typeof inference?.comprehend_endpoint_arn === "string" ? inference.comprehend_endpoint_arn : undefined;
+  const [runs, classifiers, endpoint] = await Promise.all([
+    readRuns(deps.s3(region), bucket, runLimit),
+    readClassifiers(comprehend, namePrefix),
+    endpointArn ? readEndpoint(comprehend, endpointArn) : Promise.resolve(undefined),
+  ]);
+  return { ...base, bucket, runs, classifiers, endpoint };
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  "CredentialsProviderError",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+]);
+
+export async function main(
+  argv: readonly string[],
+  deps: StatusDeps,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
+  let values: { runs?: string | undefined; help?: boolean | undefined };
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: { runs: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }).values;
+  } catch (error) {
+    err(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const runs = values.runs === undefined ? 10 : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    err(`--runs must be a positive whole number, got "${values.runs}"`);
+    return 2;
+  }
+  try {
+    const facts = await gatherStatus(deps, runs);
+    if (!facts.deployed.network && !facts.deployed.training && !facts.deployed.inference) {
+      err(
+        `Nothing is deployed yet (no stack state in ${deps.state.description}). Start with: npm run deploy -- network training`,
+      );
+      return 1;
+    }
+    out(renderStatus(facts));
+    return 0;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (CREDENTIAL_ERRORS.has(name)) {
+      err(
+        `No usable AWS credentials (${name}: ${(error as Error).message}). Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, for the account the stacks are deployed in.`,
+      );
+      return 2;
+    }
+    if (error instanceof StatusError) {
+      err(error.message);
+      return 2;
+    }
+    if (name === "AccessDeniedException" || name === "AccessDenied") {
+      err(`AWS refused a read that status needs: ${(error as Error).message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  const env = process.env;
+  let state: StateSource;
+  try {
+    const backend = readBackendConfig(env);
+    state =
+      backend.kind === "s3"
+        ? s3StateSource(new S3Client({ region: backend.region }), backend)
+        : localStateSource(projectRoot);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  main(
+    process.argv.slice(2),
+    {
+      state,
+      s3: (region) => new S3Client({ region }),
+      comprehend: (region) => new ComprehendClient({ region }),
+      now: () => new Date(),
+      env,
+    },
+    (text) => console.log(text),
+    (text) => console.error(text),
+  ).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`status failed: ${(error as Error).name}: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * Where a deployment stands, as a person reads it: pure functions of the facts `npm run status` gathered, so
+ * that every state (nothing deployed, training, trained but not served, serving an older model) is tested.
+ */
+import {
+  ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR,
+  formatDuration,
+  formatUsd,
+} from "../../functions/training-shared/pricing";
+
+export interface RunFacts {
+  readonly runId: string;
+  readonly input?: string | undefined;
+  readonly labels?: number | undefined;
+  readonly documents?: number | undefined;
+  readonly rejected?: string | undefined;
+  readonly lastModified?: Date | undefined;
+}
+
+export interface ClassifierFacts {
+  readonly arn: string;
+  readonly runId: string;
+  readonly status: string;
+  readonly message?: string | undefined;
+  readonly submitted?: Date | undefined;
+  readonly trainingStarted?: Date | undefined;
+  readonly trainingEnded?: Date | undefined;
+  readonly accuracy?: number | undefined;
+  readonly macroF1?: number | undefined;
+}
+
+export interface EndpointFacts {
+  readonly arn: string;
+  readonly status: string;
+  readonly modelArn?: string | undefined;
+  readonly desiredModelArn?: string | undefined;
+  readonly currentUnits?: number | undefined;
+  readonly desiredUnits?: number | undefined;
+  readonly message?: string | undefined;
+}
+
+export interface StatusFacts {
+  readonly now: Date;
+  readonly deployed: { network: boolean; training: boolean; inference: boolean };
+  readonly bucket?: string | undefined;
+  readonly runs: readonly RunFacts[];
+  readonly classifiers: readonly ClassifierFacts[];
+  readonly endpoint?: EndpointFacts | undefined;
+  readonly trainingPricePerHour: number;
+}
+
+const IN_FLIGHT = new Set(["SUBMITTED", "TRAINING"]);
+const TRAINED = new Set(["TRAINED", "TRAINED_WITH_WARNING"]);
+
+const percent = (value: number | undefined) => (value === undefined ? "n/a" : `${(value * 100).toFixed(1)}%`);
+const day = (date: Date | undefined) => (date ? date.toISOString().replace(/\.\d{3}Z$/, "Z") : "?");
+
+function trainingTime(c: ClassifierFacts, now: Date, price: number): string {
+  if (!c.trainingStarted) return "";
+  const end = c.trainingEnded ?? now;
+  const ms = Math.max(0, end.getTime() - c.trainingStarted.getTime());
+  const cost = (ms / 3_600_000) * price;
+  return `${c.trainingEnded ? "trained in" : "training for"} ${formatDuration(ms)} (about ${formatUsd(cost)})`;
+}
+
+/** The newest trained classifier: what a deploy should serve unless the operator chose otherwise. */
+export function newestTrained(classifiers: readonly ClassifierFacts[]): ClassifierFacts | undefined {
+  return [...classifiers]
+    .filter((c) => TRAINED.has(c.status))
+    .sort((a, b) => (b.trainingEnded?.getTime() ?? 0) - (a.trainingEnded?.getTime() ?? 0))[0];
+}
+
+export function nextStep(facts: StatusFacts): string {
+  const { deployed } = facts;
+  if (!deployed.network || !deployed.training) {
+    const missing = (["network", "training"] as const).filter((stack) => !deployed[stack]);
+    return `Deploy the pipeline: npm run deploy -- ${missing.join(" ")}`;
+  }
+  const training = facts.classifiers.find((c) => IN_FLIGHT.has(c.status));
+  if (facts.runs.length === 0 && facts.classifiers.length === 0) {
+    return `Upload a dataset: aws s3 cp dataverse_files.zip s3://${facts.bucket ?? "<bucket>"}/raw_data/`;
+  }
+  if (training) {
+    return `Wait for the "Training finished" email: ${training.runId} is ${training.status.toLowerCase()} (${trainingTime(training, facts.now, facts.trainingPricePerHour) || "not started yet"}).`;
+  }
+  const newest = newestTrained(facts.classifiers);
+  if (!newest)
+    return "No classifier has trained yet: read the latest report or the Training failed email, fix the data, upload again.";
+  const deployNewest = `npm run deploy -- inference --classifier-arn ${newest.arn}`;
+  if (!deployed.inference || !facts.endpoint) {
+    return `Serve the newest classifier (${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR)} per inference unit per hour while it exists): ${deployNewest}`;
+  }
+  const endpoint = facts.endpoint;
+  if (endpoint.status === "FAILED")
+    return `The endpoint FAILED (${endpoint.message ?? "no message"}); see docs/troubleshooting.md, "Endpoint stuck or failed".`;
+  if (endpoint.status !== "IN_SERVICE")
+    return `The endpoint is ${endpoint.status}; check again in a few minutes: npm run status`;
+  if (endpoint.modelArn !== newest.arn) {
+    return `A newer classifier is trained than the one the endpoint serves; to move the endpoint to it in place: ${deployNewest}`;
+  }
+  return 'Classify: npm run classify -- "text". Stop the endpoint\'s charges when done: npm run destroy -- inference';
+}
+
+export function renderStatus(facts: StatusFacts): string {
+  const lines: string[] = [];
+  const stacks = (["network", "training", "inference"] as const)
+    .map((stack) => `${stack} ${facts.deployed[stack] ? "deployed" : "not deployed"}`)
+    .join(", ");
+  lines.push(`Stacks: ${stacks}`);
+  if (facts.bucket) lines.push(`Bucket: s3://${facts.bucket}`);
+
+  lines.push("", `Dataset runs (${facts.runs.length}):`);
+  if (facts.runs.length === 0) lines.push("  none yet");
+  for (const run of facts.runs) {
+    const what = run.rejected
+      ? `rejected: ${run.rejected}`
+      : `${run.labels ?? "?"} labels, ${run.documents?.toLocaleString("en-US") ?? "?"} documents`;
+    lines.push(
+      `  ${run.runId}  ${day(run.lastModified)}  ${run.input ?? ""}  ${what}`.replace(/ {3,}/g, "  "),
+    );
+  }
+
+  lines.push("", `Classifiers (${facts.classifiers.length}):`);
+  if (facts.classifiers.length === 0) lines.push("  none yet");
+  for (const c of facts.classifiers) {
+    const serving = facts.endpoint?.modelArn === c.arn ? "  <- served by the endpoint" : "";
+    const metrics = TRAINED.has(c.status)
+      ? `  accuracy ${percent(c.accuracy)}, macro F1 ${percent(c.macroF1)}`
+      : "";
+    const time = trainingTime(c, facts.now, facts.trainingPricePerHour);
+    lines.push(`  ${c.status.padEnd(20)} ${c.arn}${serving}`);
+    const detail = [
+      metrics.trim(),
+      time,
+      c.message && !TRAINED.has(c.status) ? `message: ${c.message}` : "",
+    ].filter(Boolean);
+    if (detail.length > 0) lines.push(`  ${" ".repeat(20)} ${detail.join("; ")}`);
+  }
+
+  lines.push("", "Endpoint:");
+  const e = facts.endpoint;
+  if (!e)
+    lines.push(
+      facts.deployed.inference
+        ? "  deployed, but Comprehend does not know it"
+        : "  none (the inference stack is not deployed)",
+    );
+  else {
+    lines.push(`  ${e.status}  ${e.arn}`);
+    lines.push(
+      `  model: ${e.modelArn ?? "?"}${e.desiredModelArn && e.desiredModelArn !== e.modelArn ? ` (moving to ${e.desiredModelArn})` : ""}`,
+    );
+    const units = e.currentUnits ?? e.desiredUnits;
+    lines.push(
+      `  inference units: ${units ?? "?"}${e.desiredUnits !== undefined && e.desiredUnits !== e.currentUnits ? ` (desired ${e.desiredUnits})` : ""}, about ${formatUsd((units ?? 0) * ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR)} an hour`,
+    );
+    if (e.message) lines.push(`  message: ${e.message}`);
+  }
+  lines.push("", `Next: ${nextStep(facts)}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,53 @@
+/**
+ * The deployed stacks' outputs, read from their Terraform state where the stacks keep it (a local file next to
+ * the project, or the S3 backend): no synth, no `terraform init`, so `npm run status` answers in a second.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
+import { type StackName, type StateBackendConfig, s3StateKey } from "../../stacks/config";
+
+export type StackOutputs = Record<string, unknown>;
+
+export interface StateSource {
+  /** The stack's outputs, or undefined when it has no state (never deployed, or destroyed). */
+  outputs(stack: StackName): Promise<StackOutputs | undefined>;
+  readonly description: string;
+}
+
+function outputsOf(stateJson: string): StackOutputs | undefined {
+  const state = JSON.parse(stateJson) as { outputs?: Record<string, { value: unknown }> };
+  const entries = Object.entries(state.outputs ?? {});
+  // A destroyed stack leaves a state file with no outputs behind.
+  return entries.length === 0 ? undefined : Object.fromEntries(entries.map(([name, o]) => [name, o.value]));
+}
+
+export function localStateSource(projectRoot: string): StateSource {
+  return {
+    description: `local state files in ${projectRoot}`,
+    async outputs(stack) {
+      const path = join(projectRoot, `terraform.${stack}.tfstate`);
+      return existsSync(path) ? outputsOf(readFileSync(path, "utf8")) : undefined;
+    },
+  };
+}
+
+export function s3StateSource(
+  s3: S3Client,
+  config: Extract<StateBackendConfig, { kind: "s3" }>,
+): StateSource {
+  return {
+    description: `s3://${config.bucket}/${config.keyPrefix}/`,
+    async outputs(stack) {
+      try {
+        const object = await s3.send(
+          new GetObjectCommand({ Bucket: config.bucket, Key: s3StateKey(config, stack) }),
+        );
+        return outputsOf((await object.Body?.transformToString("utf8")) ?? "{}");
+      } catch (error) {
+        if (error instanceof NoSuchKey) return undefined;
+        throw error;
+      }
+    },
+  };
+}
