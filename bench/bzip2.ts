@@ -11,16 +11,18 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from "
 import { open } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import StreamZip from "node-stream-zip";
 import { BlockDecodePool, bunzipToFile } from "../functions/etl/bunzip";
+import { benchArgs, wholeNumber } from "./args";
 
 const root = resolve(__dirname, "..");
 const outDir = join(root, "bench", "out");
-const { values } = parseArgs({
-  options: { input: { type: "string" }, runs: { type: "string", default: "3" } },
-});
-const runs = Number(values.runs);
+const USAGE = `Usage: npm run bench:bzip2 -- [--input <file.bz2>] [--runs 3]
+
+Times our bzip2 decoder (one thread and worker threads) against bzip2 -dc and Python's bz2. Without --input
+it takes the largest member of the zip that npm run bench:etl generates in bench/out/.`;
+const values = benchArgs(USAGE, { input: { type: "string" }, runs: { type: "string", default: "3" } });
+const runs = wholeNumber("runs", values.runs, 1, USAGE);
 
 async function defaultInput(): Promise<string> {
   const zipName = existsSync(outDir)

@@ -11,7 +11,6 @@ import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import {
   bzip2File,
   MANIFEST,
@@ -19,18 +18,22 @@ import {
   writeIssueDb,
   writeZip,
 } from "../__tests__/fixtures/etl/seoss-fixture";
+import { benchArgs, requireGnuTime, wholeNumber } from "./args";
 
 const root = resolve(__dirname, "..");
-const { values } = parseArgs({
-  options: {
-    "size-mb": { type: "string", default: "300" },
-    runs: { type: "string", default: "3" },
-    projects: { type: "string", default: "24" },
-  },
+const USAGE = `Usage: npm run bench:etl -- [--size-mb 300] [--runs 3] [--projects 24]
+
+Generates a SEOSS-shaped zip of about --size-mb MB (once, into bench/out/) and times our ETL against the
+original sample's Python data path on it: wall time, CPU and peak RSS. --runs 0 only generates the zip.
+Needs python3 and GNU time (/usr/bin/time).`;
+const values = benchArgs(USAGE, {
+  "size-mb": { type: "string", default: "300" },
+  runs: { type: "string", default: "3" },
+  projects: { type: "string", default: "24" },
 });
-const sizeMb = Number(values["size-mb"]);
-const runs = Number(values.runs);
-const projectCount = Number(values.projects);
+const sizeMb = wholeNumber("size-mb", values["size-mb"], 1, USAGE);
+const runs = wholeNumber("runs", values.runs, 0, USAGE);
+const projectCount = wholeNumber("projects", values.projects, 2, USAGE);
 
 /** bzip2 shrinks these generated databases about 8x: aim the database volume at the wanted zip size. */
 const COMPRESSION_RATIO = 8;
@@ -139,7 +142,7 @@ async function databaseBytes(zip: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync("/usr/bin/time")) throw new Error("GNU time (/usr/bin/time) is needed to measure peak RSS");
+  requireGnuTime();
   const outDir = join(root, "bench", "out");
   mkdirSync(outDir, { recursive: true });
   const zip = join(outDir, `seoss-${sizeMb}mb-${projectCount}p.zip`);

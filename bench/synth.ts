@@ -7,10 +7,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { benchArgs, requireGnuTime, wholeNumber } from "./args";
 
 const root = resolve(__dirname, "..");
-const runsArg = process.argv.indexOf("--runs");
-const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const USAGE = `Usage: npm run bench:synth -- [--runs 5]
+
+Times the synth of all stacks and the cost of importing @cdktf/provider-aws's barrel against deep imports
+(wall time and peak RSS, median of --runs). Needs GNU time (/usr/bin/time).`;
+const runs = wholeNumber("runs", benchArgs(USAGE, { runs: { type: "string", default: "5" } }).runs, 1, USAGE);
+requireGnuTime();
 
 /** Wall time and peak RSS of a command, through GNU time. */
 function measure(

@@ -83,7 +83,17 @@ export function targetFromEnv(env: NodeJS.ProcessEnv): GitHubTarget {
   };
 }
 
+export const USAGE = `Usage: npm run plan:comment
+
+In a GitHub Actions pull-request job, after npm run plan:online: posts plan-review/summary.md as one
+pull-request comment, updating the comment of an earlier run. Reads GITHUB_TOKEN, GITHUB_REPOSITORY and
+GITHUB_EVENT_PATH, which Actions sets; outside a pull-request job it says so and exits 1.`;
+
 if (require.main === module) {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const summaryPath = resolve(__dirname, "..", "plan-review", "summary.md");
   let summary: string;
   try {
@@ -92,7 +102,14 @@ if (require.main === module) {
     summary =
       "## Terraform plan review\n\nThe plan did not complete: see the job log and the plan-review artifact.\n";
   }
-  upsertPlanComment(targetFromEnv(process.env), summary)
+  let target: GitHubTarget;
+  try {
+    target = targetFromEnv(process.env);
+  } catch (error) {
+    console.error(`plan:comment runs in a GitHub Actions pull-request job: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  upsertPlanComment(target, summary)
     .then((action) => console.log(`plan summary comment ${action}`))
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

@@ -22,12 +22,22 @@ function isFresh(outDir) {
   if (!existsSync(metaPath) || !existsSync(join(outDir, "index.cjs"))) return false;
   const built = statSync(join(outDir, "index.cjs")).mtimeMs;
   const inputs = JSON.parse(readFileSync(metaPath, "utf8"));
-  return inputs.every((input) => existsSync(join(root, input)) && statSync(join(root, input)).mtimeMs <= built);
+  return inputs.every(
+    (input) => existsSync(join(root, input)) && statSync(join(root, input)).mtimeMs <= built,
+  );
 }
 
 function build(tool, outDir) {
   const esbuild = require("esbuild");
-  const common = { bundle: true, platform: "node", target: "node22", sourcemap: true, metafile: true, logLevel: "warning", absWorkingDir: root };
+  const common = {
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    sourcemap: true,
+    metafile: true,
+    logLevel: "warning",
+    absWorkingDir: root,
+  };
   const main = esbuild.buildSync({
     ...common,
     entryPoints: { index: tool.entry },
@@ -44,11 +54,16 @@ function build(tool, outDir) {
       outdir: outDir,
       format: "esm",
       outExtension: { ".js": ".mjs" },
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
     }),
   );
   const inputs = new Set([main, ...workers].flatMap((result) => Object.keys(result.metafile.inputs)));
-  require("node:fs").writeFileSync(join(outDir, "meta.json"), JSON.stringify([...inputs].filter((i) => !i.includes("node_modules"))));
+  require("node:fs").writeFileSync(
+    join(outDir, "meta.json"),
+    JSON.stringify([...inputs].filter((i) => !i.includes("node_modules"))),
+  );
 }
 
 const [name, ...args] = process.argv.slice(2);

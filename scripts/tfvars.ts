@@ -16,7 +16,17 @@ export function ensureTfvars(path: string, content: string | undefined): "kept" 
   return "written";
 }
 
+export const USAGE = `Usage: npm run tfvars
+
+For CI: makes sure terraform.tfvars exists before an online plan or a deploy. A committed terraform.tfvars is
+kept; otherwise the TFVARS environment variable (a repository variable holding the file's contents) is
+written to it. Never overwrites a file. On your own machine, copy terraform.tfvars.example instead.`;
+
 if (require.main === module) {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const path = resolve(__dirname, "..", "terraform.tfvars");
   try {
     console.log(`terraform.tfvars: ${ensureTfvars(path, process.env.TFVARS)}`);

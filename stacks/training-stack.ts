@@ -18,7 +18,7 @@ export const TRAINING_OUTPUTS = [
   "etl_function_name",
   "train_function_name",
   "notify_function_name",
-  "name_prefix",
+  "resource_name_prefix",
 ] as const;
 
 /**
@@ -134,9 +134,10 @@ export class TrainingStack extends AppStack {
         value: this.pipeline.notify.function.functionName,
         description: "Name of the function that reports training results.",
       },
-      name_prefix: {
+      resource_name_prefix: {
         value: this.variables.namePrefix.stringValue,
-        description: "Prefix of the app's resource and classifier names (npm run status finds classifiers by it).",
+        description:
+          "Prefix of the app's resource and classifier names (npm run status finds classifiers by it).",
       },
     };
     this.declareOutputs(outputs);

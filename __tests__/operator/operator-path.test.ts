@@ -2,11 +2,11 @@
  * The operator's path, run for real: every documented deploy and destroy command, as written, in a fresh
  * copy of the project with the example tfvars copied, against a Terraform that records apply and destroy.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARN } from "../fixtures/notify/classifiers";
 import { asTyped, documentedCommands, shapeOf, trainingFinishedEmail } from "./documented-commands";
-import { ProjectCopy, STACK_ORDER } from "./project-copy";
+import { ProjectCopy, repoRoot, STACK_ORDER } from "./project-copy";
 
 jest.setTimeout(300_000);
 
@@ -220,17 +220,52 @@ describe("the email's tfvars line and the plan review of the user's own file", (
   });
 });
 
-describe("help and mistakes", () => {
-  it.each(["plan", "plan:online", "deploy", "destroy"])(
-    "npm run %s -- --help answers without running Terraform",
-    (script) => {
-      const result = project.run(`npm run --silent ${script} -- --help`);
+/** Every user-facing script the README and docs name (not the developer's checks). */
+const documentedScripts = [
+  ...new Set(
+    ["README.md", ...readdirSync(join(repoRoot, "docs")).map((f) => join("docs", f))].flatMap((path) =>
+      [...readFileSync(join(repoRoot, path), "utf8").matchAll(/npm run ([a-z][a-z0-9:-]*)/g)].map(
+        (m) => m[1] as string,
+      ),
+    ),
+  ),
+].filter((script) => !/^(test|lint|format|synth|typecheck|build)(:|$)/.test(script));
 
-      expect(result.status).toBe(0);
-      expect(result.stdout).toContain(`npm run ${script}`);
-      expect(project.recorded()).toEqual([]);
-    },
-  );
+describe("help and mistakes", () => {
+  it("covers the scripts a user is told about", () => {
+    expect(documentedScripts).toEqual(
+      expect.arrayContaining([
+        "plan",
+        "deploy",
+        "destroy",
+        "status",
+        "etl",
+        "classify",
+        "bench:etl",
+        "plan:comment",
+        "tfvars",
+      ]),
+    );
+  });
+
+  it.each(documentedScripts)("npm run %s -- --help prints its usage without side effects", (script) => {
+    const result = project.run(`npm run --silent ${script} -- --help`);
+
+    expect(result.status).toBe(0);
+    expect(`${result.stdout}`).toMatch(new RegExp(`npm run ${script}`));
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(project.recorded()).toEqual([]);
+    expect(project.tfvars()).toBe(readFileSync(join(project.dir, "terraform.tfvars.example"), "utf8"));
+  });
+
+  it("tells a user that plan:comment belongs in a pull-request job, without a stack trace", () => {
+    const result = project.run("npm run --silent plan:comment");
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      "plan:comment runs in a GitHub Actions pull-request job: missing environment variable(s): GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH\n",
+    );
+  });
 
   it("says how to install Terraform when there is none, with no stack trace", () => {
     const result = project.run("TERRAFORM_BINARY_NAME=/nonexistent/terraform npm run --silent plan");

@@ -21,7 +21,7 @@ import { localStateSource } from "../../scripts/status/state";
 const s3 = mockClient(S3Client);
 const comprehend = mockClient(ComprehendClient);
 const NOW = new Date("2026-11-30T12:00:00Z");
-const PREFIX = stubs.training.name_prefix;
+const PREFIX = stubs.training.resource_name_prefix;
 const BUCKET = stubs.training.s3_bucket_name;
 const classifierArn = (runId: string) =>
   `arn:aws:comprehend:us-east-1:111122223333:document-classifier/${PREFIX}-${runId}/version/${runId}`;
