@@ -171,7 +171,9 @@ export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<
   if (!training) return { ...base, runs: [], classifiers: [] };
   const region = regionOf(training, deps.env);
   const bucket = String(training.s3_bucket_name);
-  const namePrefix = String(training.resource_name_prefix ?? String(training.etl_function_name).replace(/-etl$/, ""));
+  const namePrefix = String(
+    training.resource_name_prefix ?? String(training.etl_function_name).replace(/-etl$/, ""),
+  );
   const comprehend = deps.comprehend(region);
   const endpointArn =
     typeof inference?.comprehend_endpoint_arn === "string" ? inference.comprehend_endpoint_arn : undefined;
