@@ -347,6 +347,8 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`variables: ${describeVarFile(root, options.varFile)}`);
   mkdirSync(reviewDir, { recursive: true });
   // Offline, every stack reads stub upstream state, so none waits for another; online ones only read state.
+  // All at once, even on two cores: each Terraform waits on its provider plugin much of the time (measured:
+  // 16-17 s for four stacks, against 23-24 s two at a time).
   const planned = await Promise.allSettled(
     selected.map((stack) => planStack(stack, all, options, env, stubs)),
   );

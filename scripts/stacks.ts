@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isClassifierArn } from "../contract/arns";
+import { STACK_NAMES } from "../stacks/config";
 import {
   downstreamOf,
   projectRoot,
@@ -17,11 +18,18 @@ import {
   synthesize,
 } from "./lib/synthesized-stacks";
 import { captureTerraform, runTerraformInteractive, TerraformError, terraformErrors } from "./lib/terraform";
-import { chooseVarFile, describeVarFile, setStringVariable, setsVariable, TfvarsError } from "./lib/tfvars";
+import {
+  chooseVarFile,
+  describeVarFile,
+  readBoolVariable,
+  setStringVariable,
+  setsVariable,
+  TfvarsError,
+} from "./lib/tfvars";
 
 export type Verb = "deploy" | "destroy";
 
-const STACKS = ["network", "training", "inference"];
+const STACKS: readonly string[] = STACK_NAMES;
 const CLASSIFIER_VARIABLE = "document_classifier_arn";
 
 export const USAGE: Record<Verb, string> = {
@@ -39,7 +47,7 @@ A stack left out of the command must already be deployed if a named stack reads 
   -h, --help              show this help
 
 Examples:
-  npm run deploy -- network training
+  npm run deploy -- data network training
   npm run deploy -- inference --classifier-arn arn:aws:comprehend:us-east-1:111122223333:document-classifier/<name>/version/<version>`,
   destroy: `Usage: npm run destroy -- <stack>... [--auto-approve] [--var-file <file>] [--var name=value]
 
@@ -50,6 +58,9 @@ project directory. A stack whose outputs another deployed stack reads is refused
   --var-file <file>       another variables file instead of terraform.tfvars
   --var name=value        one variable for this run only (repeatable)
   -h, --help              show this help
+
+Destroying data deletes the bucket with every dataset and model output and schedules the key for deletion;
+it is refused unless bucket_force_destroy = true confirms it.
 
 Examples:
   npm run destroy -- inference        (stops the endpoint's hourly charge; the trained model stays)`,
@@ -223,6 +234,17 @@ export function run(command: StackCommand, io: Io): number {
     throw new UsageError(
       `${fileName} does not set ${CLASSIFIER_VARIABLE}, which the inference stack serves. Pass the ARN from the "Training finished" email: npm run deploy -- inference --classifier-arn <arn>`,
     );
+  }
+
+  if (verb === "destroy" && command.stacks.includes("data")) {
+    const confirmed =
+      command.vars.includes("bucket_force_destroy=true") ||
+      readBoolVariable(readFileSync(chosen.path, "utf8"), "bucket_force_destroy") === true;
+    if (!confirmed) {
+      throw new UsageError(
+        `Destroying the data stack deletes the bucket with every dataset, report and model output, and schedules the KMS key that encrypts them (and the trained models) for deletion in 30 days. Nothing was changed. To keep a copy first: aws s3 sync s3://<bucket> ./backup. To confirm, set bucket_force_destroy = true in ${fileName} and run the command again.`,
+      );
+    }
   }
 
   synthesize(io.env);

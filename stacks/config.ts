@@ -2,7 +2,7 @@
  * Synth-time settings. Backends cannot read Terraform variables, so where state lives is chosen here, from the
  * environment of whoever synthesizes (a person or CI), not from tfvars.
  */
-export const STACK_NAMES = ["network", "training", "inference"] as const;
+export const STACK_NAMES = ["data", "network", "training", "inference"] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 
 export type StateBackendConfig =

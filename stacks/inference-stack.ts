@@ -4,6 +4,7 @@ import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { ClassificationApi } from "./constructs/classification-api";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
+import { dataStoreFromState } from "./constructs/data-store";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 
 export const INFERENCE_OUTPUTS = [
@@ -25,7 +26,8 @@ export class InferenceStack extends AppStack {
     super(scope, "inference", props);
     const { namePrefix, region, logRetentionDays } = this.variables;
     const network = this.upstreamState("network");
-    const training = this.upstreamState("training");
+    // The model was encrypted with the app key at training; the endpoint decrypts it with a role.
+    const store = dataStoreFromState(this.upstreamState("data"));
     const variable = (name: string, config: TerraformVariableConfig) =>
       new TerraformVariable(this, name, config);
 
@@ -95,9 +97,10 @@ export class InferenceStack extends AppStack {
       endpointName: `${namePrefix.stringValue}-endpoint`,
       modelArn: classifierArn.stringValue,
       inferenceUnits: inferenceUnits.numberValue,
-      modelKmsKeyArn: training.getString("kms_key_arn"),
+      modelKmsKeyArn: store.keyArn,
       network: functionNetwork,
       logRetentionDays: logRetentionDays.numberValue,
+      logKmsKeyArn: store.keyArn,
       autoscaling: {
         enabled: autoscalingEnabled.booleanValue as unknown as boolean,
         maxInferenceUnits: autoscalingMax.numberValue,
@@ -110,6 +113,7 @@ export class InferenceStack extends AppStack {
       endpointArn: this.endpoint.endpointArn,
       network: functionNetwork,
       logRetentionDays: logRetentionDays.numberValue,
+      logKmsKeyArn: store.keyArn,
       throttlingRateLimit: rateLimit.numberValue,
       throttlingBurstLimit: burstLimit.numberValue,
       manageAccountLoggingRole: manageLoggingRole.booleanValue as unknown as boolean,

@@ -66,6 +66,7 @@ export class NetworkStack extends AppStack {
       cidrBlock: vpcCidr.stringValue,
       availabilityZones: [Fn.element(zones.asList, 0), Fn.element(zones.asList, 1)],
       flowLogRetentionDays: logRetentionDays.numberValue,
+      logKmsKeyArn: this.upstreamState("data").getString("kms_key_arn"),
     });
 
     this.serviceAccess = new PrivateServiceAccess(this, "service_access", {

@@ -1,8 +1,7 @@
 import { Fn, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
 import { AppStack, type AppStackProps } from "./app-stack";
-import { AppKey } from "./constructs/app-key";
-import { DataBucket } from "./constructs/data-bucket";
+import { type DataStore, dataStoreFromState } from "./constructs/data-store";
 import { NotificationTopic } from "./constructs/notification-topic";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 import { TrainingPipeline, type TrainingPipelineSettings } from "./constructs/training-pipeline";
@@ -26,8 +25,7 @@ export const TRAINING_OUTPUTS = [
  * and the ETL/training part of ExtractLoadTransformEndPointCreateStack.
  */
 export class TrainingStack extends AppStack {
-  readonly key: AppKey;
-  readonly data: DataBucket;
+  readonly store: DataStore;
   readonly workSpace: WorkFileSystem;
   readonly notifications: NotificationTopic;
   readonly pipeline: TrainingPipeline;
@@ -48,52 +46,28 @@ export class TrainingStack extends AppStack {
         },
       ],
     });
-    const bucketForceDestroy = new TerraformVariable(this, "bucket_force_destroy", {
-      type: "bool",
-      description:
-        "Let `cdktf destroy training` delete the bucket with every dataset, training file and model in it. Keep false unless you mean it.",
-      default: false,
-    });
-    const noncurrentVersionDays = new TerraformVariable(this, "noncurrent_version_retention_days", {
-      type: "number",
-      description: "Days S3 keeps overwritten or deleted object versions before removing them.",
-      default: 90,
-      validation: [
-        {
-          condition: hcl("var.noncurrent_version_retention_days >= 1"),
-          errorMessage: "noncurrent_version_retention_days must be at least 1.",
-        },
-      ],
-    });
-
-    this.key = new AppKey(this, "app_key", { namePrefix: namePrefix.stringValue });
-    this.data = new DataBucket(this, "data", {
-      namePrefix: namePrefix.stringValue,
-      kmsKeyArn: this.key.key.arn,
-      forceDestroy: bucketForceDestroy.booleanValue as unknown as boolean,
-      noncurrentVersionRetentionDays: noncurrentVersionDays.numberValue,
-    });
+    const store = dataStoreFromState(this.upstreamState("data"));
     const subnetIds = network.getList("private_subnet_ids");
     this.workSpace = new WorkFileSystem(this, "work_space", {
       namePrefix: namePrefix.stringValue,
-      kmsKeyArn: this.key.key.arn,
+      kmsKeyArn: store.keyArn,
       // Two subnets, one per Availability Zone (see the network stack).
       subnetIds: [0, 1].map((index) => Fn.element(subnetIds, index)),
       securityGroupId: network.getString("efs_security_group_id"),
     });
     this.notifications = new NotificationTopic(this, "notifications", {
       namePrefix: namePrefix.stringValue,
-      kmsKeyArn: this.key.key.arn,
+      kmsKeyArn: store.keyArn,
       notificationEmail: notificationEmail.stringValue,
     });
 
+    this.store = store;
     this.pipeline = new TrainingPipeline(this, "pipeline", {
       namePrefix: namePrefix.stringValue,
       region: region.stringValue,
       settings: this.pipelineSettings(),
       logRetentionDays: logRetentionDays.numberValue,
-      key: this.key,
-      data: this.data,
+      store,
       workSpace: this.workSpace,
       topic: this.notifications.topic,
       network: {
@@ -109,13 +83,16 @@ export class TrainingStack extends AppStack {
   private outputs(): void {
     const outputs: Record<(typeof TRAINING_OUTPUTS)[number], { value: string; description: string }> = {
       s3_bucket_name: {
-        value: this.data.bucket.bucket,
-        description: "Bucket to upload datasets to, under raw_data/.",
+        value: this.store.bucketName,
+        description: "Bucket to upload datasets to, under raw_data/ (the data stack's, repeated here).",
       },
-      s3_bucket_arn: { value: this.data.bucket.arn, description: "ARN of the data bucket." },
+      s3_bucket_arn: {
+        value: this.store.bucketArn,
+        description: "ARN of the data bucket (the data stack's).",
+      },
       kms_key_arn: {
-        value: this.key.key.arn,
-        description: "ARN of the KMS key that encrypts the app's data.",
+        value: this.store.keyArn,
+        description: "ARN of the KMS key that encrypts the app's data (the data stack's).",
       },
       sns_topic_arn: { value: this.notifications.topic.arn, description: "ARN of the pipeline's SNS topic." },
       efs_file_system_id: {

@@ -68,6 +68,12 @@ export function readStringVariable(content: string, name: string): string | unde
   return match?.[1];
 }
 
+/** A bool the file assigns, or undefined when it does not (Terraform's default applies). */
+export function readBoolVariable(content: string, name: string): boolean | undefined {
+  const match = new RegExp(`^[ \\t]*${name}[ \\t]*=[ \\t]*(true|false)\\b`, "m").exec(content);
+  return match ? match[1] === "true" : undefined;
+}
+
 export function setStringVariable(path: string, name: string, value: string): { previous?: string } {
   const content = readFileSync(path, "utf8");
   const previous = readStringVariable(content, name);

@@ -1,16 +1,20 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { Fn } from "cdktf";
+import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { Construct } from "constructs";
+import { keyArnParts } from "./data-store";
 
 export interface AppKeyProps {
   readonly namePrefix: string;
+  readonly region: string;
 }
 
 /**
- * The one customer-managed key for the app's data: bucket objects, the work file system, the topic, and
- * Comprehend's training volumes, model and output. No key policy is set, so AWS's default applies: the
- * account administers the key and IAM policies grant its use, which keeps every grant visible in the roles.
+ * The one customer-managed key for the app's data: bucket objects, the work file system, the topic,
+ * Comprehend's training volumes, model and output, and the log groups. Its policy is AWS's default (the
+ * account administers the key and IAM policies grant its use, which keeps every grant visible in the roles)
+ * plus the one statement CloudWatch Logs needs, since a service principal cannot be granted by IAM.
  */
 export class AppKey extends Construct {
   readonly key: KmsKey;
@@ -26,8 +30,42 @@ export class AppKey extends Construct {
       deletionWindowInDays: 30,
     });
     new KmsAlias(this, "alias", { name: `alias/${props.namePrefix}-data`, targetKeyId: this.key.keyId });
-    const arnParts = Fn.split(":", this.key.arn);
-    this.partition = Fn.element(arnParts, 1);
-    this.accountId = Fn.element(arnParts, 4);
+    const { partition, accountId } = keyArnParts(this.key.arn);
+    this.partition = partition;
+    this.accountId = accountId;
+
+    const policy = new DataAwsIamPolicyDocument(this, "policy", {
+      statement: [
+        {
+          // The default key policy: IAM policies in this account decide who uses the key.
+          sid: "EnableIamPolicies",
+          principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
+          actions: ["kms:*"],
+          resources: ["*"],
+        },
+        {
+          // "Encrypt log data in CloudWatch Logs using AWS Key Management Service" (CloudWatch Logs User Guide):
+          // the Regional logs service principal, limited by the encryption context to this account's log groups.
+          sid: "CloudWatchLogsOfThisAccount",
+          principals: [{ type: "Service", identifiers: [`logs.${props.region}.amazonaws.com`] }],
+          actions: [
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+          ],
+          resources: ["*"],
+          condition: [
+            {
+              test: "ArnLike",
+              variable: "kms:EncryptionContext:aws:logs:arn",
+              values: [`arn:${partition}:logs:${props.region}:${accountId}:log-group:*`],
+            },
+          ],
+        },
+      ],
+    });
+    new KmsKeyPolicy(this, "key_policy", { keyId: this.key.keyId, policy: policy.json });
   }
 }

@@ -22,6 +22,8 @@ export const STAGE_NAME = "prod";
 
 export interface ClassificationApiProps {
   readonly namePrefix: string;
+  /** The app key, for the access logs and the classify function's logs. */
+  readonly logKmsKeyArn: string;
   readonly partition: string;
   readonly endpointArn: string;
   readonly network: FunctionNetwork;
@@ -51,6 +53,7 @@ export class ClassificationApi extends Construct {
       description: "Classifies a service request's text with the Comprehend endpoint",
       network: props.network,
       logRetentionDays: props.logRetentionDays,
+      logKmsKeyArn: props.logKmsKeyArn,
       memorySize: 512,
       // API Gateway gives up after 29 s; leave the SDK's retries room inside that.
       timeoutSeconds: 25,
@@ -113,6 +116,7 @@ export class ClassificationApi extends Construct {
     const accessLogs = new CloudwatchLogGroup(this, "access_log_group", {
       name: `/aws/apigateway/${props.namePrefix}-classifier/access`,
       retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logKmsKeyArn,
     });
     const loggingRole = this.accountLoggingRole(props);
 

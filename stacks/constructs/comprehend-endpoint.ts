@@ -24,6 +24,7 @@ export interface ComprehendEndpointProps {
   readonly modelKmsKeyArn: string;
   readonly network: FunctionNetwork;
   readonly logRetentionDays: number;
+  readonly logKmsKeyArn: string;
   readonly autoscaling: EndpointAutoscaling;
 }
 
@@ -95,6 +96,7 @@ export class ComprehendEndpoint extends Construct {
         "Creates, updates and deletes the Comprehend endpoint for Terraform (aws_lambda_invocation CRUD)",
       network: props.network,
       logRetentionDays: props.logRetentionDays,
+      logKmsKeyArn: props.logKmsKeyArn,
       // Creating an endpoint takes minutes; the function waits for IN_SERVICE within Lambda's 15.
       timeoutSeconds: 900,
       statements: [

@@ -101,12 +101,4 @@ export class DataBucket extends Construct {
       dependsOn: [publicAccessBlock],
     });
   }
-
-  objectArns(prefix: string): string {
-    return `${this.bucket.arn}/${prefix}*`;
-  }
-
-  uri(prefix: string): string {
-    return `s3://${this.bucket.bucket}/${prefix}`;
-  }
 }

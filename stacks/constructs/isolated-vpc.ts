@@ -18,6 +18,8 @@ export interface IsolatedVpcProps {
   /** Exactly two Availability Zone names (tokens allowed). */
   readonly availabilityZones: readonly [string, string];
   readonly flowLogRetentionDays: number;
+  /** The app key (data stack): flow logs are encrypted with it. */
+  readonly logKmsKeyArn: string;
 }
 
 /**
@@ -81,6 +83,7 @@ export class IsolatedVpc extends Construct {
     this.flowLogGroup = new CloudwatchLogGroup(this, "flow_log_group", {
       name: `/vpc/${props.namePrefix}/flow-logs`,
       retentionInDays: props.flowLogRetentionDays,
+      kmsKeyId: props.logKmsKeyArn,
     });
 
     const assumeByFlowLogs = new DataAwsIamPolicyDocument(this, "flow_log_assume_role", {

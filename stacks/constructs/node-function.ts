@@ -34,6 +34,8 @@ export interface NodeFunctionProps {
   readonly description: string;
   readonly network: FunctionNetwork;
   readonly logRetentionDays: number;
+  /** The app key: the function's logs are encrypted with it (the key policy lets CloudWatch Logs use it). */
+  readonly logKmsKeyArn: string;
   /** What the function itself may do; logging, VPC networking and the failure destination are added here. */
   readonly statements: DataAwsIamPolicyDocumentStatement[];
   readonly environment?: Record<string, string>;
@@ -73,6 +75,7 @@ export class NodeFunction extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, "log_group", {
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logKmsKeyArn,
     });
 
     const assumeByLambda = new DataAwsIamPolicyDocument(this, "assume_role", {

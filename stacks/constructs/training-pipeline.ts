@@ -6,9 +6,9 @@ import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import type { AppKey } from "./app-key";
 import { ComprehendDataAccessRole } from "./comprehend-data-access-role";
-import { DATA_PREFIXES, type DataBucket } from "./data-bucket";
+import { DATA_PREFIXES } from "./data-bucket";
+import { type DataStore, objectArns } from "./data-store";
 import { NodeFunction } from "./node-function";
 import { WORK_SPACE, type WorkFileSystem } from "./work-file-system";
 
@@ -26,8 +26,8 @@ export interface TrainingPipelineProps {
   readonly namePrefix: string;
   readonly region: string;
   readonly logRetentionDays: number;
-  readonly key: AppKey;
-  readonly data: DataBucket;
+  /** The data stack's bucket and key. */
+  readonly store: DataStore;
   readonly workSpace: WorkFileSystem;
   readonly topic: SnsTopic;
   readonly network: {
@@ -55,8 +55,8 @@ export class TrainingPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
-    const { namePrefix, key, data, topic, settings } = props;
-    const keyArn = key.key.arn;
+    const { namePrefix, store, topic, settings } = props;
+    const keyArn = store.keyArn;
     const functionNetwork = {
       subnetIds: props.network.subnetIds,
       securityGroupIds: [props.network.functionSecurityGroupId],
@@ -64,13 +64,14 @@ export class TrainingPipeline extends Construct {
     const common = {
       network: functionNetwork,
       logRetentionDays: props.logRetentionDays,
+      logKmsKeyArn: keyArn,
       onFailureTopic: { arn: topic.arn, kmsKeyArn: keyArn },
     };
     const publishToTopic = [
       { sid: "PublishPipelineEvents", actions: ["sns:Publish"], resources: [topic.arn] },
       { sid: "EncryptTopicMessages", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [keyArn] },
     ];
-    const classifierArns = `arn:${key.partition}:comprehend:${props.region}:${key.accountId}:document-classifier/${namePrefix}-*`;
+    const classifierArns = `arn:${store.partition}:comprehend:${props.region}:${store.accountId}:document-classifier/${namePrefix}-*`;
 
     this.etl = new NodeFunction(this, "etl", {
       ...common,
@@ -100,25 +101,25 @@ export class TrainingPipeline extends Construct {
         {
           sid: "ReadUploads",
           actions: ["s3:GetObject", "s3:GetObjectVersion"],
-          resources: [data.objectArns(DATA_PREFIXES.raw)],
+          resources: [objectArns(store, DATA_PREFIXES.raw)],
         },
         {
           sid: "WriteTrainingDataAndReports",
           actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
-          resources: [data.objectArns(DATA_PREFIXES.prepped), data.objectArns(DATA_PREFIXES.reports)],
+          resources: [objectArns(store, DATA_PREFIXES.prepped), objectArns(store, DATA_PREFIXES.reports)],
         },
         {
           // A finished run's report is how a duplicate S3 delivery is recognised.
           sid: "ReadReports",
           actions: ["s3:GetObject"],
-          resources: [data.objectArns(DATA_PREFIXES.reports)],
+          resources: [objectArns(store, DATA_PREFIXES.reports)],
         },
         {
           // Without it S3 answers a HeadObject for a report not written yet with 403 instead of 404. HeadObject
           // carries no s3:prefix, so a prefix condition would deny it too.
           sid: "TellMissingReports",
           actions: ["s3:ListBucket"],
-          resources: [data.bucket.arn],
+          resources: [store.bucketArn],
         },
         { sid: "UseDataKey", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [keyArn] },
         ...publishToTopic,
@@ -127,8 +128,8 @@ export class TrainingPipeline extends Construct {
 
     this.dataAccessRole = new ComprehendDataAccessRole(this, "comprehend_data_access", {
       namePrefix,
-      accountId: key.accountId,
-      bucketArn: data.bucket.arn,
+      accountId: store.accountId,
+      bucketArn: store.bucketArn,
       classifierArns,
       inputPrefix: DATA_PREFIXES.prepped,
       outputPrefix: DATA_PREFIXES.output,
@@ -144,7 +145,7 @@ export class TrainingPipeline extends Construct {
       environment: {
         TOPIC_ARN: topic.arn,
         NAME_PREFIX: namePrefix,
-        BUCKET_NAME: data.bucket.bucket,
+        BUCKET_NAME: store.bucketName,
         PREPPED_PREFIX: DATA_PREFIXES.prepped,
         OUTPUT_PREFIX: DATA_PREFIXES.output,
         DATA_ACCESS_ROLE_ARN: this.dataAccessRole.role.arn,
@@ -225,13 +226,13 @@ export class TrainingPipeline extends Construct {
         action: "lambda:InvokeFunction",
         functionName: fn.function.functionName,
         principal: "s3.amazonaws.com",
-        sourceArn: data.bucket.arn,
-        sourceAccount: key.accountId,
+        sourceArn: store.bucketArn,
+        sourceAccount: store.accountId,
       });
     const etlPermission = allowS3(this.etl, "etl");
     const notifyPermission = allowS3(this.notify, "notify");
     this.bucketNotification = new S3BucketNotification(this, "bucket_notification", {
-      bucket: data.bucket.id,
+      bucket: store.bucketName,
       lambdaFunction: [
         // S3 suffix filters are case-sensitive; the ETL accepts either case.
         ...[".zip", ".csv", ".ZIP", ".CSV"].map((suffix) => ({

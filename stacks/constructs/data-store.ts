@@ -1,0 +1,35 @@
+import { Fn, type TerraformRemoteState } from "cdktf";
+
+/**
+ * The app's bucket and key as the stacks that use them see them: plain values, whether the stack owns the
+ * resources (the data stack) or reads them from the data stack's state (training, inference, network).
+ */
+export interface DataStore {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly keyArn: string;
+  /** From the key's ARN, so that planning needs no STS call. */
+  readonly partition: string;
+  readonly accountId: string;
+}
+
+export function objectArns(store: Pick<DataStore, "bucketArn">, prefix: string): string {
+  return `${store.bucketArn}/${prefix}*`;
+}
+
+/** Partition and account of a key, read from its ARN. */
+export function keyArnParts(keyArn: string): { partition: string; accountId: string } {
+  const parts = Fn.split(":", keyArn);
+  return { partition: Fn.element(parts, 1), accountId: Fn.element(parts, 4) };
+}
+
+/** The data stack's outputs, named as it declares them (see DATA_OUTPUTS). */
+export function dataStoreFromState(state: TerraformRemoteState): DataStore {
+  const keyArn = state.getString("kms_key_arn");
+  return {
+    bucketName: state.getString("s3_bucket_name"),
+    bucketArn: state.getString("s3_bucket_arn"),
+    keyArn,
+    ...keyArnParts(keyArn),
+  };
+}
