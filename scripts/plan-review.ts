@@ -11,6 +11,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs as parseNodeArgs } from "node:util";
+import { OFFERED_ZONES_LOCAL } from "../contract/network";
 import {
   outDir,
   readSynthesizedStacks,
@@ -126,6 +127,25 @@ export function stubState(outputs: Record<string, unknown>): string {
 /** The override that lets a stack plan with no account, no credentials and no upstream deployment. */
 export function offlineOverride(stack: SynthesizedStack, upstreamStatePaths: Record<string, string>) {
   const remoteStates = stack.config.data?.terraform_remote_state ?? {};
+  // Lookups that call an AWS API cannot run offline; each has a stand-in (see OFFLINE_LOOKUPS).
+  const lookups = OFFLINE_LOOKUPS.filter(
+    (lookup) => Object.keys(stack.config.data?.[lookup.type] ?? {}).length > 0,
+  );
+  const data: Record<string, Record<string, unknown>> = {};
+  if (Object.keys(remoteStates).length > 0) {
+    data.terraform_remote_state = Object.fromEntries(
+      Object.keys(remoteStates).map((name) => {
+        const path = upstreamStatePaths[name];
+        if (!path) throw new PlanReviewError(`${stack.name}: no stub state for remote state "${name}"`);
+        return [name, { backend: "local", config: { path } }];
+      }),
+    );
+  }
+  for (const lookup of lookups) {
+    data[lookup.type] = Object.fromEntries(
+      Object.keys(stack.config.data?.[lookup.type] ?? {}).map((name) => [name, { count: 0 }]),
+    );
+  }
   return {
     terraform: { backend: { local: { path: "terraform.tfstate" } } },
     provider: {
@@ -138,19 +158,21 @@ export function offlineOverride(stack: SynthesizedStack, upstreamStatePaths: Rec
         skip_region_validation: true,
       },
     },
-    ...(Object.keys(remoteStates).length > 0 && {
-      data: {
-        terraform_remote_state: Object.fromEntries(
-          Object.keys(remoteStates).map((name) => {
-            const path = upstreamStatePaths[name];
-            if (!path) throw new PlanReviewError(`${stack.name}: no stub state for remote state "${name}"`);
-            return [name, { backend: "local", config: { path } }];
-          }),
-        ),
-      },
-    }),
+    ...(Object.keys(data).length > 0 && { data }),
+    ...(lookups.length > 0 && { locals: Object.assign({}, ...lookups.map((lookup) => lookup.locals)) }),
   };
 }
+
+/**
+ * Data sources that call AWS, switched off offline (count = 0), and the locals that used them, given the value
+ * a typical Region would answer with.
+ */
+export const OFFLINE_LOOKUPS = [
+  {
+    type: "aws_vpc_endpoint_service",
+    locals: { [OFFERED_ZONES_LOCAL]: ["${var.region}a", "${var.region}b"] },
+  },
+] as const;
 
 /** Remote-state data sources are named `<upstream>_state` by AppStack.upstreamState. */
 export function upstreamOf(remoteStateName: string): string {

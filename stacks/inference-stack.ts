@@ -1,4 +1,4 @@
-import { TerraformVariable, type TerraformVariableConfig } from "cdktf";
+import { Fn, Op, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { AppStack, type AppStackProps } from "./app-stack";
@@ -6,6 +6,12 @@ import { ClassificationApi } from "./constructs/classification-api";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
 import { dataStoreFromState } from "./constructs/data-store";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
+
+/**
+ * The longest text the API accepts. The classify function cuts texts to ClassifyDocument's 10,000 bytes (and
+ * says so); far longer bodies are a mistake or an abuse, refused before they cost an invocation.
+ */
+export const MAX_REQUEST_TEXT_CHARACTERS = 100_000;
 
 export const INFERENCE_OUTPUTS = [
   "rest_api_invoke_url",
@@ -70,22 +76,67 @@ export class InferenceStack extends AppStack {
     });
     const rateLimit = variable("api_throttling_rate_limit", {
       type: "number",
-      description: "Steady-state requests per second the API accepts before answering 429.",
-      default: 10,
-      validation: [wholeNumberBetween("api_throttling_rate_limit", 1, 10000)],
+      description:
+        "Steady-state requests per second the API accepts before answering 429. Null: 2 per inference unit, about what one unit serves (longer texts need more).",
+      nullable: true,
+      validation: [
+        {
+          condition: hcl(
+            "var.api_throttling_rate_limit == null || try(var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000 && floor(var.api_throttling_rate_limit) == var.api_throttling_rate_limit, false)",
+          ),
+          errorMessage: "api_throttling_rate_limit must be null or a whole number from 1 to 10000.",
+        },
+      ],
     });
     const burstLimit = variable("api_throttling_burst_limit", {
       type: "number",
-      description: "Requests the API accepts in a burst before answering 429.",
-      default: 20,
-      validation: [wholeNumberBetween("api_throttling_burst_limit", 1, 5000)],
+      description: "Requests the API accepts in a burst before answering 429. Null: twice the rate limit.",
+      nullable: true,
+      validation: [
+        {
+          condition: hcl(
+            "var.api_throttling_burst_limit == null || try(var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit, false)",
+          ),
+          errorMessage: "api_throttling_burst_limit must be null or a whole number from 1 to 5000.",
+        },
+      ],
     });
-    const manageLoggingRole = variable("manage_api_gateway_account_logging_role", {
-      type: "bool",
+    const allowedPrincipals = variable("api_allowed_principal_arns", {
+      type: "list(string)",
       description:
-        "Create API Gateway's account-wide CloudWatch Logs role (needed for access logs). Set false if your account already has one configured.",
-      default: true,
+        "IAM role or user ARNs (also of other accounts) allowed to call the API besides this account's principals, which still need execute-api:Invoke in their own policies.",
+      default: [],
+      validation: [
+        {
+          condition: hcl(
+            'alltrue([for arn in var.api_allowed_principal_arns : can(regex("^arn:aws[a-z-]*:(iam::[0-9]{12}:(role|user|root)|sts::[0-9]{12}:assumed-role)", arn))])',
+          ),
+          errorMessage: "api_allowed_principal_arns must hold IAM role, user or account root ARNs.",
+        },
+      ],
     });
+    const allowedVpcEndpoints = variable("api_allowed_vpc_endpoint_ids", {
+      type: "list(string)",
+      description:
+        "If set, the API accepts calls only through these VPC endpoints (vpce-...) of execute-api.",
+      default: [],
+      validation: [
+        {
+          condition: hcl(
+            'alltrue([for id in var.api_allowed_vpc_endpoint_ids : can(regex("^vpce-[0-9a-f]+$", id))])',
+          ),
+          errorMessage:
+            "api_allowed_vpc_endpoint_ids must hold VPC endpoint ids such as vpce-0a1b2c3d4e5f60001.",
+        },
+      ],
+    });
+    // Null defaults (derived below); cdktf cannot express a null default in the variable's config.
+    rateLimit.addOverride("default", null);
+    burstLimit.addOverride("default", null);
+    // One inference unit serves about 2 documents a second; a higher API rate only turns into throttles from
+    // Comprehend, which the client sees as 429 after a wasted invocation.
+    const effectiveRate = Fn.coalesce([rateLimit.numberValue, Op.mul(inferenceUnits.numberValue, 2)]);
+    const effectiveBurst = Fn.coalesce([burstLimit.numberValue, Op.mul(effectiveRate, 2)]);
 
     const functionNetwork = {
       subnetIds: network.getList("private_subnet_ids"),
@@ -114,9 +165,13 @@ export class InferenceStack extends AppStack {
       network: functionNetwork,
       logRetentionDays: logRetentionDays.numberValue,
       logKmsKeyArn: store.keyArn,
-      throttlingRateLimit: rateLimit.numberValue,
-      throttlingBurstLimit: burstLimit.numberValue,
-      manageAccountLoggingRole: manageLoggingRole.booleanValue as unknown as boolean,
+      throttlingRateLimit: effectiveRate,
+      throttlingBurstLimit: effectiveBurst,
+      region: region.stringValue,
+      accountId: store.accountId,
+      allowedPrincipalArns: allowedPrincipals.listValue,
+      allowedVpcEndpointIds: allowedVpcEndpoints.listValue,
+      maxTextCharacters: MAX_REQUEST_TEXT_CHARACTERS,
     });
 
     const outputs: Record<(typeof INFERENCE_OUTPUTS)[number], { value: string; description: string }> = {

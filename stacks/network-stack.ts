@@ -1,6 +1,10 @@
+import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service";
 import { Fn, Op, TerraformLocal, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { OFFERED_ZONES_LOCAL } from "../contract/network";
 import { AppStack, type AppStackProps } from "./app-stack";
+import { ApiGatewayAccountLogging } from "./constructs/api-gateway-account-logging";
+import { keyArnParts } from "./constructs/data-store";
 import { IsolatedVpc } from "./constructs/isolated-vpc";
 import { hcl } from "./constructs/terraform-expression";
 import { PrivateServiceAccess } from "./constructs/vpc-endpoints";
@@ -41,24 +45,49 @@ export class NetworkStack extends AppStack {
     const availabilityZones = new TerraformVariable(this, "availability_zones", {
       type: "list(string)",
       description:
-        "Two Availability Zones for the private subnets. Empty means <region>a and <region>b; set it where those are not both available to Comprehend.",
+        "Two Availability Zones for the private subnets. Empty means the first two zones (by name) in which both the Comprehend and the SNS interface endpoint services are offered.",
       default: [],
       validation: [
         {
           condition: hcl("length(var.availability_zones) == 0 || length(var.availability_zones) == 2"),
           errorMessage:
-            "availability_zones must list exactly two zones, or be empty to use <region>a and <region>b.",
+            "availability_zones must list exactly two zones, or be empty to use two zones that offer Comprehend and SNS endpoints.",
         },
       ],
     });
-    // No aws_availability_zones lookup: it calls the EC2 API, and the plan review must run without an account.
+    const manageLoggingRole = new TerraformVariable(this, "manage_api_gateway_account_logging_role", {
+      type: "bool",
+      description:
+        "Set the Region's account-wide API Gateway CloudWatch Logs role (needed for the API's access logs). Set false if your account already has one; it then stays as it is.",
+      default: true,
+    });
+    const data = this.upstreamState("data");
+    const { partition, accountId } = keyArnParts(data.getString("kms_key_arn"));
+
+    // "Interface endpoints are not available in all Availability Zones" (Amazon Comprehend Developer Guide,
+    // VPC endpoints): read which zones offer both services. The offline plan review overrides these lookups
+    // (EC2 API calls) and the zone list with <region>a and <region>b.
+    const offeredBy = INTERFACE_ENDPOINT_SERVICES.map((service) => {
+      const lookup = new DataAwsVpcEndpointService(this, `${service}_endpoint_service`, {
+        service,
+        serviceType: "Interface",
+      });
+      lookup.overrideLogicalId(`${service}_endpoint_service`);
+      return lookup.availabilityZones;
+    });
+    const offeredZones = new TerraformLocal(
+      this,
+      OFFERED_ZONES_LOCAL,
+      Fn.sort(Fn.setintersection(offeredBy[0] as string[], offeredBy.slice(1))),
+    );
     const zones = new TerraformLocal(
       this,
       "zones",
-      Fn.conditional(Op.eq(Fn.lengthOf(availabilityZones.listValue), 2), availabilityZones.listValue, [
-        `${region.stringValue}a`,
-        `${region.stringValue}b`,
-      ]),
+      Fn.conditional(
+        Op.eq(Fn.lengthOf(availabilityZones.listValue), 2),
+        availabilityZones.listValue,
+        Fn.slice(offeredZones.asList, 0, 2),
+      ),
     );
 
     this.network = new IsolatedVpc(this, "isolated_vpc", {
@@ -66,7 +95,24 @@ export class NetworkStack extends AppStack {
       cidrBlock: vpcCidr.stringValue,
       availabilityZones: [Fn.element(zones.asList, 0), Fn.element(zones.asList, 1)],
       flowLogRetentionDays: logRetentionDays.numberValue,
-      logKmsKeyArn: this.upstreamState("data").getString("kms_key_arn"),
+      logKmsKeyArn: data.getString("kms_key_arn"),
+      accountId,
+      partition,
+      region: region.stringValue,
+    });
+    // Fails the plan, naming the zones that would work, instead of failing the endpoint creation mid-apply.
+    this.network.vpc.addOverride("lifecycle.precondition", [
+      {
+        condition: `\${length(local.${OFFERED_ZONES_LOCAL}) >= 2 && alltrue([for zone in local.zones : contains(local.${OFFERED_ZONES_LOCAL}, zone)])}`,
+        error_message: `\${"availability_zones must be two of the zones that offer both Comprehend and SNS interface endpoints in \${var.region}: \${join(", ", local.${OFFERED_ZONES_LOCAL})}"}`,
+      },
+    ]);
+
+    new ApiGatewayAccountLogging(this, "api_gateway_account_logging", {
+      namePrefix: namePrefix.stringValue,
+      partition,
+      accountId,
+      enabled: manageLoggingRole.booleanValue as unknown as boolean,
     });
 
     this.serviceAccess = new PrivateServiceAccess(this, "service_access", {
@@ -74,6 +120,8 @@ export class NetworkStack extends AppStack {
       region: region.stringValue,
       network: this.network,
       interfaceServices: INTERFACE_ENDPOINT_SERVICES,
+      bucketArn: data.getString("s3_bucket_arn"),
+      accountId,
     });
 
     const outputs: Record<(typeof NETWORK_OUTPUTS)[number], { value: unknown; description: string }> = {

@@ -17,7 +17,10 @@ export interface SynthesizedStack {
   readonly config: {
     output?: Record<string, unknown>;
     variable?: Record<string, unknown>;
-    data?: { terraform_remote_state?: Record<string, { backend: string; config: unknown }> };
+    data?: { terraform_remote_state?: Record<string, { backend: string; config: unknown }> } & Record<
+      string,
+      Record<string, unknown> | undefined
+    >;
   };
 }
 

@@ -1,20 +1,19 @@
-import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
 import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
+import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayRestApiPolicy } from "@cdktf/provider-aws/lib/api-gateway-rest-api-policy";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { Fn, Op, TerraformCount } from "cdktf";
+import { Fn, Op } from "cdktf";
 import { Construct } from "constructs";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
-import { hcl } from "./terraform-expression";
 
 /** The original sample's path, which its clients already call. */
 export const CLASSIFY_PATH = "invokecomprehendV1";
@@ -30,8 +29,14 @@ export interface ClassificationApiProps {
   readonly logRetentionDays: number;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
-  /** API Gateway writes access logs with one account-wide role; leave it to another stack if one manages it. */
-  readonly manageAccountLoggingRole: boolean;
+  readonly region: string;
+  readonly accountId: string;
+  /** Principals (role or user ARNs) allowed to call the API besides this account's; empty: the account's. */
+  readonly allowedPrincipalArns: string[];
+  /** VPC endpoint ids that calls must come through; empty: any network path. */
+  readonly allowedVpcEndpointIds: string[];
+  /** ClassifyDocument reads at most this many bytes; the API refuses bodies far beyond it. */
+  readonly maxTextCharacters: number;
 }
 
 /**
@@ -73,11 +78,36 @@ export class ClassificationApi extends Construct {
       parentId: this.restApi.rootResourceId,
       pathPart: CLASSIFY_PATH,
     });
+    // Malformed or oversized bodies are refused by API Gateway before they cost a Lambda invocation.
+    const model = new ApiGatewayModel(this, "classify_request_model", {
+      restApiId: this.restApi.id,
+      name: "ClassifyRequest",
+      contentType: "application/json",
+      schema: JSON.stringify({
+        $schema: "http://json-schema.org/draft-04/schema#",
+        type: "object",
+        required: ["Text"],
+        properties: { Text: { type: "string", minLength: 1, maxLength: props.maxTextCharacters } },
+      }),
+    });
+    const validator = new ApiGatewayRequestValidator(this, "body_validator", {
+      restApiId: this.restApi.id,
+      name: "body",
+      validateRequestBody: true,
+      validateRequestParameters: false,
+    });
     const method = new ApiGatewayMethod(this, "classify_method", {
       restApiId: this.restApi.id,
       resourceId: resource.id,
       httpMethod: "POST",
       authorization: "AWS_IAM",
+      requestValidatorId: validator.id,
+      requestModels: { "application/json": model.name },
+    });
+    this.restApi.addOverride("lifecycle.ignore_changes", ["policy"]);
+    new ApiGatewayRestApiPolicy(this, "resource_policy", {
+      restApiId: this.restApi.id,
+      policy: this.resourcePolicy(props),
     });
     const integration = new ApiGatewayIntegration(this, "classify_integration", {
       restApiId: this.restApi.id,
@@ -106,6 +136,8 @@ export class ClassificationApi extends Construct {
             method.authorization,
             integration.id,
             integration.uri,
+            model.schema,
+            validator.id,
           ]),
         ),
       },
@@ -118,7 +150,6 @@ export class ClassificationApi extends Construct {
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.logKmsKeyArn,
     });
-    const loggingRole = this.accountLoggingRole(props);
 
     this.stage = new ApiGatewayStage(this, "stage", {
       restApiId: this.restApi.id,
@@ -140,7 +171,6 @@ export class ClassificationApi extends Construct {
           integrationError: "$context.integrationErrorMessage",
         }),
       },
-      dependsOn: loggingRole,
     });
     new ApiGatewayMethodSettings(this, "stage_settings", {
       restApiId: this.restApi.id,
@@ -158,31 +188,49 @@ export class ClassificationApi extends Construct {
     this.invokeUrl = `${this.stage.invokeUrl}/${CLASSIFY_PATH}`;
   }
 
-  private accountLoggingRole(props: ClassificationApiProps): ApiGatewayAccount[] {
-    const count = TerraformCount.of(Fn.conditional(Op.eq(props.manageAccountLoggingRole, true), 1, 0));
-    const assume = new DataAwsIamPolicyDocument(this, "logging_assume_role", {
-      statement: [
+  /**
+   * Who may call the API at all, on top of AWS_IAM: this account's principals (and any named ones), optionally
+   * only through named VPC endpoints ("Controlling access to a REST API with API Gateway resource policies").
+   */
+  private resourcePolicy(props: ClassificationApiProps): string {
+    const methodArn = `${this.restApi.executionArn}/*/POST/${CLASSIFY_PATH}`;
+    const allowCallers = {
+      sid: "ThisAccountAndNamedPrincipals",
+      principals: [
         {
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }],
+          type: "AWS",
+          identifiers: Fn.concat([
+            [`arn:${props.partition}:iam::${props.accountId}:root`],
+            props.allowedPrincipalArns,
+          ]),
+        },
+      ],
+      actions: ["execute-api:Invoke"],
+      resources: [methodArn],
+    };
+    const accountOnly = new DataAwsIamPolicyDocument(this, "resource_policy_callers", {
+      statement: [allowCallers],
+    });
+    const throughEndpoints = new DataAwsIamPolicyDocument(this, "resource_policy_callers_via_vpce", {
+      statement: [
+        allowCallers,
+        {
+          sid: "OnlyThroughNamedVpcEndpoints",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["execute-api:Invoke"],
+          resources: [methodArn],
+          condition: [
+            { test: "StringNotEquals", variable: "aws:SourceVpce", values: props.allowedVpcEndpointIds },
+          ],
         },
       ],
     });
-    const role = new IamRole(this, "logging_role", {
-      count,
-      name: `${props.namePrefix}-apigateway-logs`,
-      assumeRolePolicy: assume.json,
-    });
-    new IamRolePolicyAttachment(this, "logging_role_policy", {
-      count,
-      role: hcl(`${role.terraformResourceType}.${role.friendlyUniqueId}[0].name`),
-      policyArn: `arn:${props.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
-    });
-    return [
-      new ApiGatewayAccount(this, "account", {
-        count,
-        cloudwatchRoleArn: hcl(`${role.terraformResourceType}.${role.friendlyUniqueId}[0].arn`),
-      }),
-    ];
+    // A Deny naming no endpoint would refuse every call, so it is there only when endpoints are named.
+    return Fn.conditional(
+      Op.gte(Fn.lengthOf(props.allowedVpcEndpointIds), 1),
+      throughEndpoints.json,
+      accountOnly.json,
+    );
   }
 }

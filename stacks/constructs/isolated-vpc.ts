@@ -20,6 +20,10 @@ export interface IsolatedVpcProps {
   readonly flowLogRetentionDays: number;
   /** The app key (data stack): flow logs are encrypted with it. */
   readonly logKmsKeyArn: string;
+  /** For the flow-log role's confused-deputy conditions. */
+  readonly accountId: string;
+  readonly partition: string;
+  readonly region: string;
 }
 
 /**
@@ -91,6 +95,16 @@ export class IsolatedVpc extends Construct {
         {
           actions: ["sts:AssumeRole"],
           principals: [{ type: "Service", identifiers: ["vpc-flow-logs.amazonaws.com"] }],
+          // "Cross-service confused deputy prevention" (Amazon VPC User Guide, IAM role for publishing flow
+          // logs to CloudWatch Logs): the service sends both keys when it assumes the role.
+          condition: [
+            { test: "StringEquals", variable: "aws:SourceAccount", values: [props.accountId] },
+            {
+              test: "ArnLike",
+              variable: "aws:SourceArn",
+              values: [`arn:${props.partition}:ec2:${props.region}:${props.accountId}:vpc-flow-log/*`],
+            },
+          ],
         },
       ],
     });

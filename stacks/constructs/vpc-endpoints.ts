@@ -1,3 +1,4 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
@@ -9,6 +10,10 @@ export interface PrivateServiceAccessProps {
   readonly namePrefix: string;
   readonly region: string;
   readonly network: IsolatedVpc;
+  /** The only bucket code in the VPC may reach through the S3 gateway endpoint (the data stack's). */
+  readonly bucketArn: string;
+  /** The account whose principals and resources the interface endpoints serve. */
+  readonly accountId: string;
   /** AWS services reached through interface endpoints with private DNS, e.g. "comprehend", "sns". */
   readonly interfaceServices: readonly string[];
 }
@@ -49,15 +54,44 @@ export class PrivateServiceAccess extends Construct {
     this.fileSystemSecurityGroup = securityGroup("efs", "EFS mount targets: NFS from the functions only");
     this.comprehendJobSecurityGroup = securityGroup(
       "comprehend-jobs",
-      "Comprehend training jobs: HTTPS to S3 through the gateway endpoint only",
+      "Comprehend training jobs: HTTPS to S3 through the gateway endpoint, and between the job's containers",
     );
 
+    // The default endpoint policy allows any bucket in the Region: an exfiltration path out of an "isolated"
+    // VPC. Only the data bucket is reachable ("Control access to VPC endpoints using endpoint policies",
+    // AWS PrivateLink Guide). Lambda reads function code and layers outside the VPC, so nothing else is needed.
+    const s3Policy = new DataAwsIamPolicyDocument(this, "s3_endpoint_policy", {
+      statement: [
+        {
+          sid: "DataBucketOnly",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["s3:*"],
+          resources: [props.bucketArn, `${props.bucketArn}/*`],
+        },
+      ],
+    });
     this.s3Endpoint = new VpcEndpoint(this, "s3_gateway_endpoint", {
       vpcId,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: props.network.routeTables.map((table) => table.id),
+      policy: s3Policy.json,
       tags: { Name: `${props.namePrefix}-s3` },
+    });
+    // Comprehend and SNS through the interface endpoints: only this account's principals, on its resources.
+    const thisAccountOnly = new DataAwsIamPolicyDocument(this, "interface_endpoint_policy", {
+      statement: [
+        {
+          sid: "ThisAccountOnly",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["*"],
+          resources: ["*"],
+          condition: [
+            { test: "StringEquals", variable: "aws:PrincipalAccount", values: [props.accountId] },
+            { test: "StringEquals", variable: "aws:ResourceAccount", values: [props.accountId] },
+          ],
+        },
+      ],
     });
 
     this.interfaceEndpoints = {};
@@ -69,6 +103,7 @@ export class PrivateServiceAccess extends Construct {
         privateDnsEnabled: true,
         subnetIds: props.network.privateSubnets.map((subnet) => subnet.id),
         securityGroupIds: [this.endpointSecurityGroup.id],
+        policy: thisAccountOnly.json,
         tags: { Name: `${props.namePrefix}-${service}` },
       });
     }
@@ -105,6 +140,20 @@ export class PrivateServiceAccess extends Construct {
       securityGroupId: this.fileSystemSecurityGroup.id,
       referencedSecurityGroupId: this.functionSecurityGroup.id,
       description: "NFS from the functions",
+    });
+    // "Protect jobs by using an Amazon VPC" (Amazon Comprehend Developer Guide): the containers of a distributed
+    // training job talk to each other, so members of the jobs' security group must reach one another.
+    new VpcSecurityGroupIngressRule(this, "comprehend_jobs_from_each_other", {
+      ipProtocol: "-1",
+      securityGroupId: this.comprehendJobSecurityGroup.id,
+      referencedSecurityGroupId: this.comprehendJobSecurityGroup.id,
+      description: "Between the containers of one Comprehend job",
+    });
+    new VpcSecurityGroupEgressRule(this, "comprehend_jobs_to_each_other", {
+      ipProtocol: "-1",
+      securityGroupId: this.comprehendJobSecurityGroup.id,
+      referencedSecurityGroupId: this.comprehendJobSecurityGroup.id,
+      description: "Between the containers of one Comprehend job",
     });
     new VpcSecurityGroupEgressRule(this, "comprehend_jobs_to_s3", {
       ...https,
