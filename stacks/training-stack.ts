@@ -77,6 +77,8 @@ export class TrainingStack extends AppStack {
       },
     });
 
+    this.workSpace.allowOnly([this.pipeline.etl.role.arn]);
+
     this.outputs();
   }
 

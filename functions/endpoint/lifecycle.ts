@@ -93,6 +93,19 @@ export async function runLifecycle(
   }
 }
 
+/**
+ * The one thing to do when an invocation runs out of Lambda's 15 minutes before Comprehend is done. Creation:
+ * the provider saves nothing for a failed create, so the next apply invokes create again, which adopts the
+ * endpoint by name and waits. Update: the provider has already saved the new input (hashicorp/
+ * terraform-provider-aws#43447), so another apply would do nothing; Comprehend completes the update alone.
+ */
+export const RECOVERY = {
+  create: (arn: string) =>
+    `Comprehend carries on creating it (it can take longer than 15 minutes). Run "npm run deploy -- inference" again: it adopts this endpoint and waits for it; "npm run status" shows its progress (or aws comprehend describe-endpoint --endpoint-arn ${arn}).`,
+  update: (arn: string) =>
+    `Comprehend carries on with the update by itself; follow it with "npm run status" (or aws comprehend describe-endpoint --endpoint-arn ${arn}). Terraform has already recorded the new configuration (hashicorp/terraform-provider-aws#43447), so applying again changes nothing: once the endpoint is IN_SERVICE with the new model and units there is nothing left to do. If it ends FAILED or back on the old model, follow docs/troubleshooting.md, "A failed endpoint update is still saved to state".`,
+} as const;
+
 class EndpointOperations {
   private readonly comprehend: ComprehendClient;
   private readonly logger: LogSink;
@@ -108,7 +121,11 @@ class EndpointOperations {
     this.newToken = deps.newToken ?? randomUUID;
   }
 
+  /** What an invocation that runs out of time tells the operator to do; depends on what it was doing. */
+  private recovery: (arn: string) => string = RECOVERY.create;
+
   async createOrAdopt(spec: EndpointSpec): Promise<EndpointResult> {
+    this.recovery = RECOVERY.create;
     const arn = endpointArnFor(spec);
     const created = await this.create(spec, arn);
     // CreateEndpoint already tagged a new endpoint; an adopted one gets its tags written in full.
@@ -117,6 +134,7 @@ class EndpointOperations {
 
   /** Brings an existing endpoint to the spec; `previousTags` null means the tags were never applied by us. */
   async reconcile(spec: EndpointSpec, previousTags: Record<string, string> | null): Promise<EndpointResult> {
+    this.recovery = RECOVERY.update;
     return this.converge(spec, endpointArnFor(spec), previousTags);
   }
 
@@ -223,7 +241,9 @@ class EndpointOperations {
 
     if (observed === null || observed.status === "DELETING") {
       if (recreated) {
-        throw new EndpointFailedError(`Endpoint ${arn} disappeared right after CreateEndpoint; re-run apply`);
+        throw new EndpointFailedError(
+          `Endpoint ${arn} disappeared right after CreateEndpoint; run "npm run deploy -- inference" again`,
+        );
       }
       if (observed !== null) await this.waitUntilGone(arn);
       this.logger.warn("endpoint missing; creating it", { endpoint_arn: arn });
@@ -234,7 +254,7 @@ class EndpointOperations {
     if (observed.status === "FAILED") {
       throw new EndpointFailedError(
         `Endpoint ${arn} is FAILED: ${observed.message ?? "Comprehend gave no reason"}. ` +
-          `Delete it with "aws comprehend delete-endpoint --endpoint-arn ${arn}", fix the cause and re-run apply.`,
+          `Delete it with "aws comprehend delete-endpoint --endpoint-arn ${arn}", fix the cause and run "npm run deploy -- inference" again.`,
       );
     }
 
@@ -309,8 +329,7 @@ class EndpointOperations {
   private waitOrGiveUp(arn: string, observed: ObservedEndpoint, purpose: string): void {
     if (this.canWait()) return;
     throw new EndpointNotReadyError(
-      `Endpoint ${arn} is still ${observed.status} and this invocation is out of time waiting for it to ${purpose}. ` +
-        "Comprehend carries on; re-run apply to adopt the endpoint and wait again.",
+      `Endpoint ${arn} is still ${observed.status} and this invocation is out of time waiting for it to ${purpose}. ${this.recovery(arn)}`,
     );
   }
 

@@ -121,6 +121,36 @@ export class ComprehendEndpoint extends Construct {
           resources: [classifierArn, `${classifierArn}/version/*`],
         },
         {
+          // A model encrypted with a customer managed key: on CreateEndpoint/UpdateEndpoint, Comprehend creates
+          // the grant on the model key that lets the endpoint's data access role decrypt it, and it does so with
+          // the caller's permissions (a forward access session: "Forward access sessions", IAM User Guide). So
+          // the caller, this function, needs kms:CreateGrant, and only as Comprehend's grant for an AWS
+          // resource ("kms:GrantIsForAWSResource" and "kms:ViaService", AWS KMS Developer Guide, condition keys).
+          sid: "LetComprehendGrantModelKeyToEndpoint",
+          actions: ["kms:CreateGrant"],
+          resources: [props.modelKmsKeyArn],
+          condition: [
+            { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
+            {
+              test: "StringEquals",
+              variable: "kms:ViaService",
+              values: [`comprehend.${props.region}.amazonaws.com`],
+            },
+          ],
+        },
+        {
+          sid: "DescribeModelKeyThroughComprehend",
+          actions: ["kms:DescribeKey"],
+          resources: [props.modelKmsKeyArn],
+          condition: [
+            {
+              test: "StringEquals",
+              variable: "kms:ViaService",
+              values: [`comprehend.${props.region}.amazonaws.com`],
+            },
+          ],
+        },
+        {
           sid: "PassDataAccessRole",
           actions: ["iam:PassRole"],
           resources: [this.dataAccessRole.arn],

@@ -1,5 +1,7 @@
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
+import { EfsFileSystemPolicy } from "@cdktf/provider-aws/lib/efs-file-system-policy";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
 import { Construct } from "constructs";
 
@@ -51,5 +53,41 @@ export class WorkFileSystem extends Construct {
           securityGroups: [props.securityGroupId],
         }),
     );
+  }
+
+  /**
+   * The file system policy: without one, EFS "grants full access to any anonymous client that can connect to
+   * the file system using a mount target" (Amazon EFS User Guide, "Using IAM to control file system data
+   * access"), so the functions' ClientMount/ClientWrite grants would check nothing. With it, a client must
+   * use IAM, TLS and the access point, and be one of the given roles.
+   */
+  allowOnly(roleArns: string[]): EfsFileSystemPolicy {
+    const policy = new DataAwsIamPolicyDocument(this, "policy_document", {
+      statement: [
+        {
+          sid: "RequireTls",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["*"],
+          resources: [this.fileSystem.arn],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+        {
+          sid: "NamedRolesThroughTheAccessPoint",
+          principals: [{ type: "AWS", identifiers: roleArns }],
+          actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+          resources: [this.fileSystem.arn],
+          condition: [
+            {
+              test: "StringEquals",
+              variable: "elasticfilesystem:AccessPointArn",
+              values: [this.accessPoint.arn],
+            },
+            { test: "Bool", variable: "elasticfilesystem:AccessedViaMountTarget", values: ["true"] },
+          ],
+        },
+      ],
+    });
+    return new EfsFileSystemPolicy(this, "policy", { fileSystemId: this.fileSystem.id, policy: policy.json });
   }
 }

@@ -215,7 +215,7 @@ describe("create", () => {
     );
   });
 
-  it("says the endpoint is still creating and that re-running apply adopts it when time runs out", async () => {
+  it("gives the one command to run when creation outlasts the invocation, and that command adopts and waits", async () => {
     // Prepare: 60 s of budget is four polls
     comprehend.on(CreateEndpointCommand).resolves({ EndpointArn: ARN });
     comprehend.on(DescribeEndpointCommand).resolves(endpoint("CREATING"));
@@ -226,9 +226,21 @@ describe("create", () => {
     // Assess
     await expect(run).rejects.toThrow(EndpointNotReadyError);
     await expect(run).rejects.toThrow(
-      /is still CREATING and this invocation is out of time.*re-run apply to adopt the endpoint and wait again/,
+      /is still CREATING and this invocation is out of time.*Run "npm run deploy -- inference" again: it adopts this endpoint and waits for it/,
     );
     expect(clock).toBeLessThan(60_000);
+
+    // Act: the apply that command runs invokes create again (the failed create left nothing in state).
+    comprehend.reset();
+    comprehend.on(CreateEndpointCommand).rejects(inUse());
+    comprehend
+      .on(DescribeEndpointCommand)
+      .resolvesOnce(endpoint("CREATING"))
+      .resolves(endpoint("IN_SERVICE"));
+    const again = await runLifecycle(request("create.json"), deps());
+
+    // Assess
+    expect(again).toMatchObject({ endpoint_arn: ARN, status: "IN_SERVICE" });
   });
 
   it("waits for an earlier endpoint of the same name to finish deleting, then creates it anew", async () => {
@@ -413,10 +425,14 @@ describe("update", () => {
     // Act
     const run = runLifecycle(request("update-model.json"), deps(45_000));
 
-    // Assess
+    // Assess: another apply would do nothing (the provider saved the new input), so it is not suggested.
     await expect(run).rejects.toThrow(
       /is still UPDATING and this invocation is out of time waiting for it to finish the update/,
     );
+    await expect(run).rejects.toThrow(
+      /Terraform has already recorded the new configuration \(hashicorp\/terraform-provider-aws#43447\), so applying again changes nothing/,
+    );
+    await expect(run).rejects.not.toThrow(/re-run apply|deploy -- inference/);
   });
 
   it("recreates an endpoint that was deleted outside Terraform", async () => {
