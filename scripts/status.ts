@@ -159,10 +159,11 @@ async function readEndpoint(comprehend: ComprehendClient, arn: string): Promise<
 }
 
 export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<StatusFacts> {
-  const [network, training, inference] = await Promise.all(
-    (["network", "training", "inference"] as const).map((stack) => deps.state.outputs(stack)),
+  const [data, network, training, inference] = await Promise.all(
+    (["data", "network", "training", "inference"] as const).map((stack) => deps.state.outputs(stack)),
   );
   const deployed = {
+    data: data !== undefined,
     network: network !== undefined,
     training: training !== undefined,
     inference: inference !== undefined,
@@ -221,9 +222,9 @@ export async function main(
   }
   try {
     const facts = await gatherStatus(deps, runs);
-    if (!facts.deployed.network && !facts.deployed.training && !facts.deployed.inference) {
+    if (!Object.values(facts.deployed).some(Boolean)) {
       err(
-        `Nothing is deployed yet (no stack state in ${deps.state.description}). Start with: npm run deploy -- network training`,
+        `Nothing is deployed yet (no stack state in ${deps.state.description}). Start with: npm run deploy -- data network training`,
       );
       return 1;
     }

@@ -11,9 +11,10 @@ import { ProjectCopy, repoRoot, STACK_ORDER } from "./project-copy";
 jest.setTimeout(300_000);
 
 const DEPENDS_ON: Record<string, string[]> = {
-  network: [],
-  training: ["network"],
-  inference: ["network", "training"],
+  data: [],
+  network: ["data"],
+  training: ["data", "network"],
+  inference: ["data", "network"],
 };
 const ordered = (stacks: readonly string[]) => STACK_ORDER.filter((stack) => stacks.includes(stack));
 const upstreamOf = (stacks: readonly string[]) =>
@@ -111,22 +112,22 @@ describe("deploying stacks out of order", () => {
     // Assess
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(
-      "training reads the outputs of network, and network is not deployed yet. Nothing was changed.",
+      "training reads the outputs of data; training reads the outputs of network, and data and network are not deployed yet. Nothing was changed.",
     );
     expect(project.changes("apply")).toEqual([]);
     const suggested = /npm run deploy -- [a-z ]+$/m.exec(refused.stderr)?.[0] as string;
-    expect(suggested).toBe("npm run deploy -- network training");
+    expect(suggested).toBe("npm run deploy -- data network training");
     expect(project.run(suggested).status).toBe(0);
-    expect(project.changes("apply")).toEqual(["network", "training"]);
+    expect(project.changes("apply")).toEqual(["data", "network", "training"]);
   });
 
   it("orders the stacks by their dependencies whatever order they are named in", () => {
     project.writeTfvars(`${project.tfvars()}${emailTfvarsLine()}\n`);
 
-    const result = project.run("npm run deploy -- inference training network --auto-approve");
+    const result = project.run("npm run deploy -- inference training network data --auto-approve");
 
     expect(result.status).toBe(0);
-    expect(project.changes("apply")).toEqual(["network", "training", "inference"]);
+    expect(project.changes("apply")).toEqual(["data", "network", "training", "inference"]);
   });
 
   it("asks for the classifier ARN before deploying inference from a fresh tfvars, without touching Terraform", () => {
@@ -152,7 +153,7 @@ describe("deploying stacks out of order", () => {
 
 describe("destroying stacks out of order", () => {
   it("refuses to destroy network while training exists, and the command it names works", () => {
-    project.seedDeployed(["network", "training"]);
+    project.seedDeployed(["data", "network", "training"]);
     project.clearRecord();
 
     const refused = project.run("npm run destroy -- network --auto-approve");
@@ -167,6 +168,25 @@ describe("destroying stacks out of order", () => {
     expect(project.run(suggested).status).toBe(0);
     expect(project.run("npm run destroy -- network").status).toBe(0);
     expect(project.changes("destroy")).toEqual(["training", "network"]);
+    expect(project.deployed()).toEqual(["data"]);
+  });
+
+  it("keeps the data stack unless bucket_force_destroy = true confirms deleting everything", () => {
+    project.seedDeployed(["data"]);
+    project.clearRecord();
+
+    const refused = project.run("npm run destroy -- data --auto-approve");
+
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("Destroying the data stack deletes the bucket with every dataset");
+    expect(refused.stderr).toContain("set bucket_force_destroy = true in terraform.tfvars");
+    expect(project.recorded()).toEqual([]);
+
+    project.writeTfvars(
+      project.tfvars().replace(/^bucket_force_destroy\s*=\s*false/m, "bucket_force_destroy = true"),
+    );
+    expect(project.run("npm run destroy -- data --auto-approve").status).toBe(0);
+    expect(project.changes("destroy")).toEqual(["data"]);
   });
 });
 

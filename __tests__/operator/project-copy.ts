@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 export const repoRoot = join(__dirname, "..", "..");
-export const STACK_ORDER = ["network", "training", "inference"] as const;
+export const STACK_ORDER = ["data", "network", "training", "inference"] as const;
 const OFFLINE_MIRROR = "/opt/tf-plugins";
 const pluginCache = join(tmpdir(), "recording-terraform-plugin-cache");
 

@@ -87,16 +87,20 @@ describe("npm run status", () => {
 
     expect(result.code).toBe(1);
     expect(result.err).toContain("Nothing is deployed yet");
-    expect(result.err).toContain("npm run deploy -- network training");
+    expect(result.err).toContain("npm run deploy -- data network training");
     expect(s3.calls()).toHaveLength(0);
     expect(comprehend.calls()).toHaveLength(0);
   });
 
   it("tells a fresh pipeline to upload a dataset to its bucket", async () => {
-    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
 
     expect(result.code).toBe(0);
-    expect(result.out).toContain("Stacks: network deployed, training deployed, inference not deployed");
+    expect(result.out).toContain(
+      "Stacks: data deployed, network deployed, training deployed, inference not deployed",
+    );
     expect(result.out).toContain(
       `Next: Upload a dataset: aws s3 cp dataverse_files.zip s3://${BUCKET}/raw_data/`,
     );
@@ -117,7 +121,9 @@ describe("npm run status", () => {
       Body: body({ run_id: "bad-run", reason: 'column "assignment_group" not found' }),
     });
 
-    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
 
     const runs = result.out.split("Dataset runs (2):\n")[1]?.split("\n").slice(0, 2);
     expect(runs).toEqual([
@@ -142,7 +148,9 @@ describe("npm run status", () => {
       ],
     });
 
-    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
 
     expect(result.out).toContain("Classifiers (1):");
     expect(result.out).toContain("training for 2 h (about $6.00)");
@@ -158,7 +166,9 @@ describe("npm run status", () => {
       ],
     });
 
-    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
 
     expect(result.out).toContain("accuracy 93.0%, macro F1 88.0%; trained in 3 h (about $9.00)");
     expect(result.out).toContain(
@@ -183,7 +193,9 @@ describe("npm run status", () => {
     });
     const inference = { ...stubs.training, comprehend_endpoint_arn: ENDPOINT_ARN };
 
-    const result = await status(projectWith({ network: stubs.network, training: stubs.training, inference }));
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training, inference }),
+    );
 
     expect(comprehend.commandCalls(DescribeEndpointCommand)[0]?.args[0].input).toEqual({
       EndpointArn: ENDPOINT_ARN,
@@ -203,7 +215,9 @@ describe("npm run status", () => {
       }),
     );
 
-    const result = await status(projectWith({ network: stubs.network, training: stubs.training }));
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
 
     expect(result.code).toBe(2);
     expect(result.err).toContain(

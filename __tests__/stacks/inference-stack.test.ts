@@ -1,5 +1,6 @@
 import { CLASSIFY_PATH } from "../../stacks/constructs/classification-api";
 import { ENDPOINT_SCALABLE_DIMENSION } from "../../stacks/constructs/comprehend-endpoint";
+import { MAX_REQUEST_TEXT_CHARACTERS } from "../../stacks/inference-stack";
 import {
   onlyResource,
   policyStatements,
@@ -89,8 +90,10 @@ describe("inference stack", () => {
     expect(one("aws_api_gateway_method_settings")).toMatchObject({
       method_path: "*/*",
       settings: {
-        throttling_rate_limit: "${var.api_throttling_rate_limit}",
-        throttling_burst_limit: "${var.api_throttling_burst_limit}",
+        // About 2 requests a second per inference unit unless set: more only comes back from Comprehend as 429.
+        throttling_rate_limit: "${coalesce(var.api_throttling_rate_limit, (var.inference_units * 2))}",
+        throttling_burst_limit:
+          "${coalesce(var.api_throttling_burst_limit, (coalesce(var.api_throttling_rate_limit, (var.inference_units * 2)) * 2))}",
         data_trace_enabled: false,
       },
     });
@@ -144,10 +147,99 @@ describe("inference stack", () => {
     }
   });
 
-  it("decrypts the model with the training stack's key", () => {
+  it("decrypts the model with the data stack's key", () => {
     const decrypt = policyStatements(inference).find(({ statement }) => statement.sid === "DecryptModel");
     expect(decrypt?.statement.resources).toEqual([
-      "${data.terraform_remote_state.training_state.outputs.kms_key_arn}",
+      "${data.terraform_remote_state.data_state.outputs.kms_key_arn}",
     ]);
+  });
+
+  it("lets the lifecycle function's CreateEndpoint create the model-key grant only through Comprehend", () => {
+    const grant = policyStatements(inference).find(
+      ({ statement }) => statement.sid === "LetComprehendGrantModelKeyToEndpoint",
+    );
+    expect(grant?.statement).toMatchObject({
+      actions: ["kms:CreateGrant"],
+      resources: ["${data.terraform_remote_state.data_state.outputs.kms_key_arn}"],
+      condition: [
+        { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
+        {
+          test: "StringEquals",
+          variable: "kms:ViaService",
+          values: ["comprehend.${var.region}.amazonaws.com"],
+        },
+      ],
+    });
+    const lifecycleRolePolicy = resourcesOf(inference, "aws_iam_role_policy").find(([name]) =>
+      name.startsWith("endpoint_lifecycle"),
+    );
+    expect(referencedName(lifecycleRolePolicy?.[1].policy)).toBe(grant?.document);
+  });
+
+  it("encrypts the access logs and both functions' logs with the data stack's key", () => {
+    const groups = resourcesOf(inference, "aws_cloudwatch_log_group");
+    expect(groups).toHaveLength(3);
+    for (const [, group] of groups)
+      expect(group.kms_key_id).toBe("${data.terraform_remote_state.data_state.outputs.kms_key_arn}");
+  });
+
+  it("leaves API Gateway's account-wide logging role to the network stack, so destroying this stack keeps it", () => {
+    expect(resourcesOf(inference, "aws_api_gateway_account")).toEqual([]);
+    expect(inference.variable.manage_api_gateway_account_logging_role).toBeUndefined();
+  });
+
+  it("admits callers of this account and named principals only, and only through named VPC endpoints when given", () => {
+    const policy = one("aws_api_gateway_rest_api_policy").policy as string;
+    expect(policy).toMatch(
+      /^\$\{\(length\(var\.api_allowed_vpc_endpoint_ids\) >= 1\) \? data\.aws_iam_policy_document\.(\w+)\.json : data\.aws_iam_policy_document\.(\w+)\.json\}$/,
+    );
+    const [, withEndpoints, without] = /\.(\w+)\.json : data\.aws_iam_policy_document\.(\w+)\.json/.exec(
+      policy,
+    ) as string[];
+    const statementsOf = (document: string | undefined) =>
+      policyStatements(inference)
+        .filter((entry) => entry.document === document)
+        .map(({ statement }) => statement);
+    const allow = {
+      actions: ["execute-api:Invoke"],
+      principals: [
+        {
+          type: "AWS",
+          identifiers: expect.stringMatching(
+            /concat\(\["arn:.*:iam::.*:root"\], var\.api_allowed_principal_arns\)/,
+          ),
+        },
+      ],
+    };
+    expect(statementsOf(without)).toEqual([expect.objectContaining(allow)]);
+    expect(statementsOf(withEndpoints)).toEqual([
+      expect.objectContaining(allow),
+      expect.objectContaining({
+        effect: "Deny",
+        condition: [
+          {
+            test: "StringNotEquals",
+            variable: "aws:SourceVpce",
+            values: "${var.api_allowed_vpc_endpoint_ids}",
+          },
+        ],
+      }),
+    ]);
+  });
+
+  it("refuses bodies without a Text string, or with one far beyond what Comprehend reads, before invoking anything", () => {
+    const method = one("aws_api_gateway_method") as Record<string, unknown>;
+    expect(referencedName(method.request_validator_id)).toBe(
+      resourcesOf(inference, "aws_api_gateway_request_validator")[0]?.[0],
+    );
+    expect(one("aws_api_gateway_request_validator").validate_request_body).toBe(true);
+    const schema = JSON.parse(one("aws_api_gateway_model").schema as string);
+    expect(schema).toMatchObject({
+      required: ["Text"],
+      properties: { Text: { type: "string", minLength: 1, maxLength: MAX_REQUEST_TEXT_CHARACTERS } },
+    });
+    expect(method.request_models).toEqual({
+      "application/json": expect.stringContaining("aws_api_gateway_model"),
+    });
   });
 });

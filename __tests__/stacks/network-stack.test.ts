@@ -1,4 +1,13 @@
-import { resourcesOf, type StackJson, synthesizeApp } from "./synthesized";
+import { OFFERED_ZONES_LOCAL } from "../../contract/network";
+import {
+  dataOf,
+  onlyResource,
+  policyStatements,
+  referencedName,
+  resourcesOf,
+  type StackJson,
+  synthesizeApp,
+} from "./synthesized";
 
 let network: StackJson;
 
@@ -71,9 +80,11 @@ describe("network stack", () => {
       ...resourcesOf(network, "aws_vpc_security_group_egress_rule"),
       ...resourcesOf(network, "aws_vpc_security_group_ingress_rule"),
     ].map(([, rule]) => rule);
+    const betweenJobContainers = (rule: Record<string, unknown>) =>
+      rule.ip_protocol === "-1" && rule.referenced_security_group_id === rule.security_group_id;
 
-    expect(rules.length).toBeGreaterThan(0);
-    for (const rule of rules) {
+    expect(rules.filter((rule) => !betweenJobContainers(rule)).length).toBeGreaterThan(0);
+    for (const rule of rules.filter((rule) => !betweenJobContainers(rule))) {
       expect([443, 2049]).toContain(rule.from_port);
       expect(rule.to_port).toBe(rule.from_port);
       expect(rule.ip_protocol).toBe("tcp");
@@ -86,6 +97,100 @@ describe("network stack", () => {
       expect(group.ingress).toBeUndefined();
       expect(group.egress).toBeUndefined();
     }
+  });
+
+  it("lets the containers of a Comprehend job reach each other, and nothing else gets all protocols", () => {
+    const allProtocols = [
+      ...resourcesOf(network, "aws_vpc_security_group_egress_rule").map(([, rule]) => ({
+        ...rule,
+        way: "egress",
+      })),
+      ...resourcesOf(network, "aws_vpc_security_group_ingress_rule").map(([, rule]) => ({
+        ...rule,
+        way: "ingress",
+      })),
+    ].filter((rule: Record<string, unknown>) => rule.ip_protocol === "-1") as Record<string, unknown>[];
+
+    expect(allProtocols.map((rule) => rule.way).sort()).toEqual(["egress", "ingress"]);
+    for (const rule of allProtocols) {
+      expect(rule.security_group_id).toMatch(
+        /aws_security_group\.service_access_comprehend_jobs_security_group_\w+\.id/,
+      );
+      expect(rule.referenced_security_group_id).toBe(rule.security_group_id);
+    }
+  });
+
+  it("limits the S3 gateway endpoint to the data bucket and the interface endpoints to this account", () => {
+    const endpoints = resourcesOf(network, "aws_vpc_endpoint").map(([, endpoint]) => endpoint);
+    expect(endpoints).toHaveLength(3);
+    const statementsOf = (endpoint: Record<string, unknown>) =>
+      policyStatements(network)
+        .filter(({ document }) => referencedName(endpoint.policy) === document)
+        .map(({ statement }) => statement);
+
+    const s3 = endpoints.find((endpoint) => endpoint.vpc_endpoint_type === "Gateway") as Record<
+      string,
+      unknown
+    >;
+    expect(statementsOf(s3)).toEqual([
+      expect.objectContaining({
+        actions: ["s3:*"],
+        resources: [
+          "${data.terraform_remote_state.data_state.outputs.s3_bucket_arn}",
+          "${data.terraform_remote_state.data_state.outputs.s3_bucket_arn}/*",
+        ],
+      }),
+    ]);
+    const interfaces = endpoints.filter((endpoint) => endpoint.vpc_endpoint_type === "Interface");
+    expect(interfaces).toHaveLength(2);
+    for (const endpoint of interfaces) {
+      const [statement, ...others] = statementsOf(endpoint);
+      expect(others).toEqual([]);
+      expect(statement?.condition?.map((c) => c.variable)).toEqual([
+        "aws:PrincipalAccount",
+        "aws:ResourceAccount",
+      ]);
+    }
+  });
+
+  it("places the subnets in zones that offer both the Comprehend and the SNS endpoint services, or fails the plan naming them", () => {
+    const lookups = dataOf(network, "aws_vpc_endpoint_service").map(([, lookup]) => lookup.service);
+    expect(lookups.sort()).toEqual(["comprehend", "sns"]);
+    const locals = (network as unknown as { locals: Record<string, string> }).locals;
+    expect(locals[OFFERED_ZONES_LOCAL]).toMatch(
+      /setintersection\(tolist\(data\.aws_vpc_endpoint_service\.comprehend_endpoint_service\.availability_zones\), tolist\(data\.aws_vpc_endpoint_service\.sns_endpoint_service\.availability_zones\)\)/,
+    );
+    const vpc = onlyResource(network, "aws_vpc") as {
+      lifecycle?: { precondition?: { error_message: string }[] };
+    };
+    expect(vpc.lifecycle?.precondition?.[0]?.error_message).toContain(
+      `join(", ", local.${OFFERED_ZONES_LOCAL})`,
+    );
+  });
+
+  it("encrypts flow logs with the data stack's key and lets only this account's flow logs assume the role", () => {
+    expect(onlyResource(network, "aws_cloudwatch_log_group").kms_key_id).toBe(
+      "${data.terraform_remote_state.data_state.outputs.kms_key_arn}",
+    );
+    const trust = policyStatements(network).find(({ statement }) =>
+      statement.principals?.[0]?.identifiers.includes("vpc-flow-logs.amazonaws.com"),
+    );
+    expect(trust?.statement.condition?.map((c) => c.variable)).toEqual([
+      "aws:SourceAccount",
+      "aws:SourceArn",
+    ]);
+    expect(trust?.statement.condition?.[1]?.values[0]).toMatch(/:vpc-flow-log\/\*$/);
+  });
+
+  it("keeps API Gateway's account-wide logging role here, reset (not orphaned) on destroy, and only for this account", () => {
+    const account = onlyResource(network, "aws_api_gateway_account") as Record<string, unknown>;
+    expect(account.reset_on_delete).toBe(true);
+    expect(account.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy_attachment\./)]);
+    expect(account.count).toBe("${(var.manage_api_gateway_account_logging_role == true) ? 1 : 0}");
+    const trust = policyStatements(network).find(({ statement }) =>
+      statement.principals?.[0]?.identifiers.includes("apigateway.amazonaws.com"),
+    );
+    expect(trust?.statement.condition?.map((c) => c.variable)).toEqual(["aws:SourceAccount"]);
   });
 
   it("declares every variable with a description, a type and, where a value can be wrong, a validation", () => {

@@ -53,6 +53,7 @@ export function dataOf(stack: StackJson, type: string): [string, Record<string, 
 export interface PolicyStatement {
   sid?: string;
   effect?: string;
+  principals?: { type: string; identifiers: string[] }[];
   actions?: string[];
   resources?: string[];
   condition?: { test: string; variable: string; values: string[] }[];

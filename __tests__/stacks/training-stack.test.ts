@@ -18,46 +18,54 @@ beforeAll(() => {
 const one = (type: string) => onlyResource(training, type);
 
 describe("training stack", () => {
-  it("encrypts the app's data with one rotating customer-managed key", () => {
-    const key = one("aws_kms_key");
-    expect(key.enable_key_rotation).toBe(true);
-    const [keyName] = resourcesOf(training, "aws_kms_key")[0] as [string, unknown];
-
-    const encryption = one("aws_s3_bucket_server_side_encryption_configuration") as {
-      rule: {
-        apply_server_side_encryption_by_default: { sse_algorithm: string; kms_master_key_id: string };
-      }[];
-    };
-    const byDefault = encryption.rule[0]?.apply_server_side_encryption_by_default;
-    expect(byDefault?.sse_algorithm).toBe("aws:kms");
-    expect(referencedName(byDefault?.kms_master_key_id)).toBe(keyName);
-    expect(one("aws_efs_file_system")).toMatchObject({ encrypted: true });
-    expect(referencedName(one("aws_efs_file_system").kms_key_id)).toBe(keyName);
-    expect(referencedName(one("aws_sns_topic").kms_master_key_id)).toBe(keyName);
+  it("owns no bucket and no key, so destroying it cannot strip or orphan the data", () => {
+    for (const type of [
+      "aws_s3_bucket",
+      "aws_s3_bucket_policy",
+      "aws_s3_bucket_public_access_block",
+      "aws_s3_bucket_server_side_encryption_configuration",
+      "aws_s3_bucket_versioning",
+      "aws_s3_bucket_lifecycle_configuration",
+      "aws_kms_key",
+    ]) {
+      expect(resourcesOf(training, type)).toEqual([]);
+    }
   });
 
-  it("keeps the bucket private, versioned, owner-enforced and HTTPS-only, and deletable only when asked", () => {
-    expect(one("aws_s3_bucket").force_destroy).toBe("${var.bucket_force_destroy}");
-    expect(training.variable.bucket_force_destroy?.default).toBe(false);
-    expect(one("aws_s3_bucket_versioning")).toMatchObject({
-      versioning_configuration: { status: "Enabled" },
-    });
-    expect(one("aws_s3_bucket_public_access_block")).toMatchObject({
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
-    expect(one("aws_s3_bucket_ownership_controls")).toMatchObject({
-      rule: { object_ownership: "BucketOwnerEnforced" },
-    });
+  it("encrypts the work space, the topic and every log group with the data stack's key", () => {
+    const dataKey = "${data.terraform_remote_state.data_state.outputs.kms_key_arn}";
+    expect(one("aws_efs_file_system")).toMatchObject({ encrypted: true, kms_key_id: dataKey });
+    expect(one("aws_sns_topic").kms_master_key_id).toBe(dataKey);
+    const logGroups = resourcesOf(training, "aws_cloudwatch_log_group");
+    expect(logGroups).toHaveLength(3);
+    for (const [, group] of logGroups) expect(group.kms_key_id).toBe(dataKey);
+  });
 
-    const denyInsecure = policyStatements(training).find(
-      ({ document, statement }) =>
-        referencedName(one("aws_s3_bucket_policy").policy) === document && statement.effect === "Deny",
+  it("lets only the ETL's role mount the work space, through the access point, over TLS", () => {
+    const policy = one("aws_efs_file_system_policy");
+    const statements = policyStatements(training).filter(
+      ({ document }) => referencedName(policy.policy) === document,
     );
-    expect(denyInsecure?.statement.condition).toEqual([
-      { test: "Bool", variable: "aws:SecureTransport", values: ["false"] },
+    expect(statements).toHaveLength(2);
+    expect(statements.map(({ statement }) => statement)).toEqual([
+      expect.objectContaining({
+        effect: "Deny",
+        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+      }),
+      expect.objectContaining({
+        actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        principals: [
+          { type: "AWS", identifiers: [expect.stringMatching(/aws_iam_role\.pipeline_etl_role_\w+\.arn/)] },
+        ],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: "elasticfilesystem:AccessPointArn",
+            values: [expect.stringContaining("aws_efs_access_point")],
+          },
+          { test: "Bool", variable: "elasticfilesystem:AccessedViaMountTarget", values: ["true"] },
+        ],
+      }),
     ]);
   });
 
@@ -178,7 +186,7 @@ describe("training stack", () => {
       {
         test: "StringEquals",
         variable: "aws:SourceAccount",
-        values: [expect.stringContaining("aws_kms_key")],
+        values: [expect.stringContaining("data.terraform_remote_state.data_state.outputs.kms_key_arn")],
       },
       {
         test: "ArnLike",

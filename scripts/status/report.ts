@@ -41,7 +41,7 @@ export interface EndpointFacts {
 
 export interface StatusFacts {
   readonly now: Date;
-  readonly deployed: { network: boolean; training: boolean; inference: boolean };
+  readonly deployed: { data: boolean; network: boolean; training: boolean; inference: boolean };
   readonly bucket?: string | undefined;
   readonly runs: readonly RunFacts[];
   readonly classifiers: readonly ClassifierFacts[];
@@ -72,8 +72,8 @@ export function newestTrained(classifiers: readonly ClassifierFacts[]): Classifi
 
 export function nextStep(facts: StatusFacts): string {
   const { deployed } = facts;
-  if (!deployed.network || !deployed.training) {
-    const missing = (["network", "training"] as const).filter((stack) => !deployed[stack]);
+  if (!deployed.data || !deployed.network || !deployed.training) {
+    const missing = (["data", "network", "training"] as const).filter((stack) => !deployed[stack]);
     return `Deploy the pipeline: npm run deploy -- ${missing.join(" ")}`;
   }
   const training = facts.classifiers.find((c) => IN_FLIGHT.has(c.status));
@@ -103,7 +103,7 @@ export function nextStep(facts: StatusFacts): string {
 
 export function renderStatus(facts: StatusFacts): string {
   const lines: string[] = [];
-  const stacks = (["network", "training", "inference"] as const)
+  const stacks = (["data", "network", "training", "inference"] as const)
     .map((stack) => `${stack} ${facts.deployed[stack] ? "deployed" : "not deployed"}`)
     .join(", ");
   lines.push(`Stacks: ${stacks}`);
