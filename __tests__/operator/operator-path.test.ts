@@ -73,6 +73,12 @@ describe("every documented deploy and destroy command", () => {
     if (shape.stacks.includes("inference") && shape.classifierArn === undefined) {
       project.writeTfvars(`${project.tfvars()}${emailTfvarsLine()}\n`);
     }
+    if (shape.verb === "destroy" && shape.stacks.includes("data")) {
+      // The guides' step before deleting everything: the deliberate confirmation.
+      project.writeTfvars(
+        project.tfvars().replace(/^bucket_force_destroy\s*=\s*false/m, "bucket_force_destroy = true"),
+      );
+    }
     project.clearRecord();
 
     // Act
@@ -195,7 +201,7 @@ describe("retraining and rollback", () => {
 
   it("moves the endpoint to the new classifier with one command and prints the rollback command, which works", () => {
     // Prepare: the first model is served.
-    project.seedDeployed(["network", "training"]);
+    project.seedDeployed(["data", "network", "training"]);
     expect(project.run(`npm run deploy -- inference --classifier-arn ${ARN}`).status).toBe(0);
     project.clearRecord();
 

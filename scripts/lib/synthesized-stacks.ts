@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { STACK_NAMES } from "../../stacks/config";
 
 export const projectRoot = resolve(__dirname, "..", "..");
 export const outDir = join(projectRoot, "cdktf.out");
@@ -39,12 +40,19 @@ export function readSynthesizedStacks(dir = outDir): SynthesizedStack[] {
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
     stacks: Record<string, ManifestStack>;
   };
-  return dependencyOrder(Object.values(manifest.stacks)).map((stack) => ({
+  // The manifest lists stacks alphabetically; among stacks ready at the same time, the app's own order wins.
+  const byAppOrder = Object.values(manifest.stacks).sort((a, b) => appOrder(a.name) - appOrder(b.name));
+  return dependencyOrder(byAppOrder).map((stack) => ({
     name: stack.name,
     dir: join(dir, stack.workingDirectory),
     dependencies: stack.dependencies,
     config: JSON.parse(readFileSync(join(dir, stack.synthesizedStackPath), "utf8")),
   }));
+}
+
+function appOrder(name: string): number {
+  const index = (STACK_NAMES as readonly string[]).indexOf(name);
+  return index < 0 ? STACK_NAMES.length : index;
 }
 
 export function dependencyOrder<T extends { name: string; dependencies: readonly string[] }>(
