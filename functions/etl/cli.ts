@@ -10,6 +10,7 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { labelsByDocumentCount } from "../shared/labels";
 import { InputError } from "./errors";
 import { type EtlProgress, type EtlReport, runEtl } from "./etl";
 import { describeDelimiter } from "./ticket-csv";
@@ -148,7 +149,7 @@ function progressPrinter(stream: NodeJS.WriteStream): { update: (p: EtlProgress)
 export function summarize(report: EtlReport, outDir: string): string {
   const lines = [
     `${plural(report.document_count, "document")} in ${plural(report.label_count, "label")} -> ${outDir}`,
-    ...Object.entries(report.label_counts).map(([label, n]) => `  ${label}: ${n}`),
+    ...labelsByDocumentCount(report.label_counts).map(([label, n]) => `  ${label}: ${n}`),
   ];
   if (report.left_out_labels.length > 0) {
     lines.push(

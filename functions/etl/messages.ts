@@ -2,6 +2,7 @@
  * What the operator reads (email text) and what subscribed functions parse (event detail), built from the
  * ETL report. Pure.
  */
+import { labelsByDocumentCount } from "../shared/labels";
 import type { EtlReport } from "./etl";
 import type { SourceObject } from "./source";
 
@@ -21,7 +22,7 @@ export function sourceDetail(source: SourceObject) {
 }
 
 export function completedEvent(source: SourceObject, run: RunLocation, report: EtlReport) {
-  const labels = Object.entries(report.label_counts)
+  const labels = labelsByDocumentCount(report.label_counts)
     .map(([label, n]) => `  ${label}: ${n}`)
     .join("\n");
   const lines = [

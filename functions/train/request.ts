@@ -1,5 +1,6 @@
 import type { CreateDocumentClassifierCommandInput } from "@aws-sdk/client-comprehend";
 import type { PipelineEvent } from "../shared/events";
+import { labelsByDocumentCount } from "../shared/labels";
 import {
   classifierArn,
   classifierName,
@@ -63,9 +64,7 @@ export interface TrainingStartedDetail {
 }
 
 function labelLines(labelCounts: Readonly<Record<string, number>>): string[] {
-  return Object.entries(labelCounts)
-    .sort(([a, n], [b, m]) => m - n || a.localeCompare(b))
-    .map(([label, n]) => `  ${label}: ${n.toLocaleString("en-US")}`);
+  return labelsByDocumentCount(labelCounts).map(([label, n]) => `  ${label}: ${n.toLocaleString("en-US")}`);
 }
 
 export function trainingStartedEvent(
