@@ -1,5 +1,5 @@
 /**
- * bzip2 decoder benchmark: our block decoder (functions/etl/bzip2.ts) on one thread and on worker threads,
+ * bzip2 decoder benchmark: our block decoder (functions/etl/bzip2/block-decoder.ts) on one thread and on worker threads,
  * against native libbzip2 (`bzip2 -dc`) and Python's `bz2`, on one database from the ETL benchmark's zip.
  *
  *   npm run bench:bzip2 [-- --input <file.bz2> --runs 3]
@@ -12,7 +12,7 @@ import { open } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { join, resolve } from "node:path";
 import StreamZip from "node-stream-zip";
-import { BlockDecodePool, bunzipToFile } from "../functions/etl/bunzip";
+import { BlockDecodePool, bunzipToFile } from "../functions/etl/bzip2";
 import { benchArgs, wholeNumber } from "./args";
 
 const root = resolve(__dirname, "..");

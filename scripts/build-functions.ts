@@ -4,7 +4,7 @@
  * *.worker.ts -> <name>.worker.mjs (worker threads the handler starts).
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { build } from "esbuild";
 
 const root = resolve(__dirname, "..");
@@ -20,10 +20,11 @@ export function listFunctionEntries(): { name: string; entryPoints: Record<strin
   return readdirSync(functionsDir, { withFileTypes: true })
     .filter((dir) => dir.isDirectory() && existsSync(join(functionsDir, dir.name, "handler.ts")))
     .map((dir) => {
-      const files = readdirSync(join(functionsDir, dir.name));
+      // Workers may live in a subfolder (the ETL's codec); their bundles sit next to index.mjs either way.
+      const files = readdirSync(join(functionsDir, dir.name), { recursive: true, encoding: "utf8" });
       const entryPoints: Record<string, string> = { index: join(functionsDir, dir.name, "handler.ts") };
       for (const file of files.filter((f) => f.endsWith(".worker.ts"))) {
-        entryPoints[file.replace(/\.ts$/, "")] = join(functionsDir, dir.name, file);
+        entryPoints[basename(file).replace(/\.ts$/, "")] = join(functionsDir, dir.name, file);
       }
       return { name: dir.name, entryPoints };
     });

@@ -14,7 +14,7 @@ const { join, resolve } = require("node:path");
 const root = resolve(__dirname, "..");
 /** Each tool: its entry (exporting runCli(argv) => Promise<number>) and the worker scripts it starts. */
 const TOOLS = {
-  etl: { entry: "functions/etl/cli.ts", workers: ["functions/etl/bunzip.worker.ts"] },
+  etl: { entry: "functions/etl/cli.ts", workers: ["functions/etl/bzip2/bunzip.worker.ts"] },
 };
 
 function isFresh(outDir) {
@@ -45,7 +45,7 @@ function build(tool, outDir) {
     format: "cjs",
     outExtension: { ".js": ".cjs" },
     // Only the TypeScript fallback for running from source needs it; the bundle has its worker beside it.
-    external: ["tsx/cjs"],
+    external: ["tsx/cjs", "./bunzip.worker.mjs"],
   });
   const workers = tool.workers.map((worker) =>
     esbuild.buildSync({

@@ -50,7 +50,7 @@ export class DataStack extends AppStack {
     this.data = new DataBucket(this, "data", {
       namePrefix: namePrefix.stringValue,
       kmsKeyArn: this.key.key.arn,
-      forceDestroy: bucketForceDestroy.booleanValue as unknown as boolean,
+      forceDestroy: bucketForceDestroy.booleanValue,
       noncurrentVersionRetentionDays: noncurrentVersionDays.numberValue,
     });
     this.store = {

@@ -153,7 +153,7 @@ export class InferenceStack extends AppStack {
       logRetentionDays: logRetentionDays.numberValue,
       logKmsKeyArn: store.keyArn,
       autoscaling: {
-        enabled: autoscalingEnabled.booleanValue as unknown as boolean,
+        enabled: autoscalingEnabled.booleanValue,
         maxInferenceUnits: autoscalingMax.numberValue,
         targetUtilization: autoscalingTarget.numberValue,
       },

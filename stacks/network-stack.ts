@@ -112,7 +112,7 @@ export class NetworkStack extends AppStack {
       namePrefix: namePrefix.stringValue,
       partition,
       accountId,
-      enabled: manageLoggingRole.booleanValue as unknown as boolean,
+      enabled: manageLoggingRole.booleanValue,
     });
 
     this.serviceAccess = new PrivateServiceAccess(this, "service_access", {

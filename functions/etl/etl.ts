@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
-import { BlockDecodePool } from "./bunzip";
+import { BlockDecodePool } from "./bzip2";
 import { InputError } from "./errors";
 import { convertSeossZip, type IgnoredEntry, type MemberSummary, type SeossProgress } from "./seoss";
 import { convertTicketCsv, TICKETS_FILE, type TicketCsvSummary } from "./ticket-csv";

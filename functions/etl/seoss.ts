@@ -10,7 +10,7 @@ import { open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import StreamZip from "node-stream-zip";
-import { type BlockDecodePool, Bzip2DataError, bunzipToFile } from "./bunzip";
+import { type BlockDecodePool, Bzip2DataError, bunzipToFile } from "./bzip2";
 import { type DocumentOptions, TrainingCsvWriter } from "./documents";
 import { InputError } from "./errors";
 import { readZipEntry, ZipDataError } from "./zip-entry";

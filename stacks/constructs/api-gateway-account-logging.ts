@@ -2,7 +2,7 @@ import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { Fn, Op, TerraformCount } from "cdktf";
+import { Fn, type IResolvable, Op, TerraformCount } from "cdktf";
 import { Construct } from "constructs";
 import { hcl } from "./terraform-expression";
 
@@ -11,7 +11,7 @@ export interface ApiGatewayAccountLoggingProps {
   readonly partition: string;
   readonly accountId: string;
   /** Whether this app sets the Region's account-wide API Gateway CloudWatch role at all. */
-  readonly enabled: boolean;
+  readonly enabled: boolean | IResolvable;
 }
 
 /**

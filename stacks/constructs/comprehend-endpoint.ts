@@ -4,12 +4,12 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
-import { DataResource, Fn, Op, TerraformCount } from "cdktf";
+import { DataResource, Fn, type IResolvable, Op, TerraformCount } from "cdktf";
 import { Construct } from "constructs";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 export interface EndpointAutoscaling {
-  readonly enabled: boolean;
+  readonly enabled: boolean | IResolvable;
   readonly maxInferenceUnits: number;
   readonly targetUtilization: number;
 }

@@ -6,6 +6,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import type { IResolvable } from "cdktf";
 import { Construct } from "constructs";
 
 /** Key prefixes of the pipeline's stages; IAM grants and notifications are scoped to them. */
@@ -19,7 +20,7 @@ export const DATA_PREFIXES = {
 export interface DataBucketProps {
   readonly namePrefix: string;
   readonly kmsKeyArn: string;
-  readonly forceDestroy: boolean;
+  readonly forceDestroy: boolean | IResolvable;
   readonly noncurrentVersionRetentionDays: number;
 }
 

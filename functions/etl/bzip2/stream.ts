@@ -8,8 +8,8 @@ import type { FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { type BlockJob, type BlockResult, decodeJob } from "./bunzip-job";
-import { BLOCK_MAGIC_HI, BLOCK_MAGIC_LO, combineCrc, EOS_MAGIC_HI, EOS_MAGIC_LO } from "./bzip2";
+import { BLOCK_MAGIC_HI, BLOCK_MAGIC_LO, combineCrc, EOS_MAGIC_HI, EOS_MAGIC_LO } from "./block-decoder";
+import { type BlockJob, type BlockResult, decodeJob } from "./job";
 
 /** The compressed data is not a valid bzip2 stream (bad header, damaged or truncated block, wrong CRC). */
 export class Bzip2DataError extends Error {

@@ -1,4 +1,4 @@
-import { BlockCorruptError, BlockDecoder, BlockTruncatedError } from "./bzip2";
+import { BlockCorruptError, BlockDecoder, BlockTruncatedError } from "./block-decoder";
 
 /** One block to decode: `bytes` holds the block's bits from `startBit` to `endBit` (plus zero padding). */
 export interface BlockJob {

@@ -155,7 +155,6 @@ export class BlockDecoder {
     const limit = new Int32Array(nGroups * (MAX_CODE_LEN + 2));
     const base = new Int32Array(nGroups * (MAX_CODE_LEN + 2));
     const perm = new Int32Array(nGroups * 258);
-    const minLens = new Int32Array(nGroups);
     const maxLens = new Int32Array(nGroups);
     const lengths = new Uint8Array(alphaSize);
     for (let g = 0; g < nGroups; g++) {
@@ -169,7 +168,7 @@ export class BlockDecoder {
         lengths[s] = len;
       }
       try {
-        buildTables(g, lengths, alphaSize, lookup, limit, base, perm, minLens, maxLens);
+        buildTables(g, lengths, alphaSize, lookup, limit, base, perm, maxLens);
       } catch (error) {
         throw corrupt((error as Error).message);
       }
@@ -618,17 +617,13 @@ function buildTables(
   limit: Int32Array,
   base: Int32Array,
   perm: Int32Array,
-  minLens: Int32Array,
   maxLens: Int32Array,
 ): void {
-  let minLen = 32;
   let maxLen = 0;
   for (let s = 0; s < alphaSize; s++) {
     const len = lengths[s] as number;
     if (len > maxLen) maxLen = len;
-    if (len < minLen) minLen = len;
   }
-  minLens[g] = minLen;
   maxLens[g] = maxLen;
   const lb = g * (MAX_CODE_LEN + 2);
   const pb = g * 258;

@@ -3,7 +3,7 @@
  * thread keeps its 3.6 MB BWT buffer across blocks.
  */
 import { parentPort } from "node:worker_threads";
-import { type BlockJob, decodeJob } from "./bunzip-job";
+import { type BlockJob, decodeJob } from "./job";
 
 const port = parentPort;
 if (!port) throw new Error("bunzip.worker must run in a worker thread");

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BlockDecodePool, Bzip2DataError, bunzipToFile } from "../../../functions/etl/bunzip";
+import { BlockDecodePool, Bzip2DataError, bunzipToFile } from "../../../../functions/etl/bzip2";
 import {
   BlockCorruptError,
   BlockDecoder,
@@ -10,8 +10,8 @@ import {
   bzip2Crc,
   WalkScratch,
   walkBwt,
-} from "../../../functions/etl/bzip2";
-import { rng } from "../../fixtures/etl/seoss-fixture";
+} from "../../../../functions/etl/bzip2/block-decoder";
+import { rng } from "../../../fixtures/etl/seoss-fixture";
 
 function compress(data: Buffer, level = 9): Buffer {
   return execFileSync(
