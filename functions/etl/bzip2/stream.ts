@@ -239,13 +239,26 @@ export async function bunzipToFile(
     segment.result = result;
   };
 
+  /**
+   * Starts decoding found blocks in stream order while fewer than maxInFlight are decoding or decoded but not
+   * yet written: one read can hold dozens of small blocks, and each decoded block holds up to 900 kB.
+   */
+  const pump = (): void => {
+    let busy = 0;
+    for (const segment of segments) {
+      if (segment.kind !== "block") continue;
+      if (segment.result === undefined) {
+        if (busy >= maxInFlight) return;
+        dispatch(segment);
+      }
+      busy++;
+    }
+  };
+
   const addCandidate = (bit: number, kind: "block" | "eos" | "end"): void => {
     if (bit < verifiedBit) return;
-    if (openStart) {
-      const segment: Segment = { startBit: openStart.bit, endBit: bit, kind: openStart.kind };
-      segments.push(segment);
-      dispatch(segment);
-    }
+    // Found segments are only bit ranges; pump() starts their decoding within the in-flight bound.
+    if (openStart) segments.push({ startBit: openStart.bit, endBit: bit, kind: openStart.kind });
     openStart = kind === "end" ? undefined : { bit, kind };
     if (kind === "end") segments.push({ startBit: bit, endBit: bit, kind: "end" });
   };
@@ -351,9 +364,11 @@ export async function bunzipToFile(
     if (done) continue;
     // A magic may straddle chunks: scan only starts whose 7 bytes are all here.
     scan(baseByte + length - 7);
+    pump();
     // Bound the decoded-but-unwritten blocks, not only the running decodes: both hold memory.
     while (!done && segments.length >= maxInFlight) {
       if (!(await settleHead())) break;
+      pump();
     }
     onProgress?.({ compressedBytes, decompressedBytes });
   }
@@ -362,6 +377,7 @@ export async function bunzipToFile(
   scan(baseByte + length - 6);
   addCandidate(Math.max((baseByte + length) * 8, verifiedBit), "end");
   while (!done) {
+    pump();
     if (!(await settleHead())) throw new Bzip2DataError("bzip2 stream is truncated");
     onProgress?.({ compressedBytes, decompressedBytes });
   }
