@@ -1,5 +1,6 @@
 import { Fn, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
+import { DEFAULT_TRAINING_PRICE_PER_HOUR, ETL_DEFAULTS } from "../contract/environment";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { type DataStore, dataStoreFromState } from "./constructs/data-store";
 import { NotificationTopic } from "./constructs/notification-topic";
@@ -139,7 +140,7 @@ export class TrainingStack extends AppStack {
         type: "number",
         description:
           "Labels with fewer training documents are left out of training (Comprehend needs at least 50).",
-        default: 50,
+        default: ETL_DEFAULTS.minDocsPerLabel,
         validation: [
           wholeNumberBetween("min_docs_per_label", 50, 1000000, "Comprehend's multi-class minimum is 50"),
         ],
@@ -147,7 +148,7 @@ export class TrainingStack extends AppStack {
       maxDocBytes: variable("max_doc_bytes", {
         type: "number",
         description: "Longer documents are cut, at a character boundary, to this many UTF-8 bytes.",
-        default: 10000,
+        default: ETL_DEFAULTS.maxDocBytes,
         validation: [
           wholeNumberBetween("max_doc_bytes", 100, 10000, "ClassifyDocument accepts at most 10,000 bytes"),
         ],
@@ -155,14 +156,14 @@ export class TrainingStack extends AppStack {
       csvLabelColumn: variable("csv_label_column", {
         type: "string",
         description: "For CSV ticket exports uploaded to raw_data/: the column holding the label.",
-        default: "assignment_group",
+        default: ETL_DEFAULTS.csvLabelColumn,
       }).stringValue,
       csvTextColumns: Fn.join(
         ",",
         variable("csv_text_columns", {
           type: "list(string)",
           description: "For CSV ticket exports: the columns joined into each document's text.",
-          default: ["short_description", "description"],
+          default: [...ETL_DEFAULTS.csvTextColumns],
           validation: [
             {
               condition: hcl(
@@ -178,7 +179,7 @@ export class TrainingStack extends AppStack {
         type: "number",
         description:
           "Comprehend custom classifier training price in USD per hour, used for cost lines in the emails.",
-        default: 3,
+        default: DEFAULT_TRAINING_PRICE_PER_HOUR,
         validation: [
           {
             condition: hcl("var.training_price_per_hour > 0"),

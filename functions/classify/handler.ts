@@ -1,6 +1,7 @@
 import { ClassifyDocumentCommand, ComprehendClient } from "@aws-sdk/client-comprehend";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { readConfig, readPositiveInt } from "../shared/config";
+import { CLASSIFY_ENVIRONMENT } from "../../contract/environment";
+import { readContract, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import {
   answerForComprehendError,
@@ -13,8 +14,8 @@ import {
   truncateUtf8,
 } from "./core";
 
-const config = readConfig(["ENDPOINT_ARN"]);
-const retryAfterSeconds = readPositiveInt("RETRY_AFTER_SECONDS", process.env.RETRY_AFTER_SECONDS, 60);
+const config = readContract(CLASSIFY_ENVIRONMENT);
+const retryAfterSeconds = readPositiveInt("RETRY_AFTER_SECONDS", config.RETRY_AFTER_SECONDS, 60);
 const logger = createLogger("classify");
 // The SDK's standard retry mode already backs off on throttling; what still fails after that is reported as 429.
 const comprehend = new ComprehendClient({});

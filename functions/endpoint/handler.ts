@@ -1,14 +1,16 @@
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import type { Context } from "aws-lambda";
-import { readPositiveInt } from "../shared/config";
+import { ENDPOINT_LIFECYCLE_ENVIRONMENT } from "../../contract/environment";
+import { readContract, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import { type DeleteResult, type EndpointResult, runLifecycle } from "./lifecycle";
 import { endpointArnFor, parseLifecycleRequest } from "./spec";
 
-const pollIntervalMs = readPositiveInt("POLL_INTERVAL_SECONDS", process.env.POLL_INTERVAL_SECONDS, 15) * 1000;
+const config = readContract(ENDPOINT_LIFECYCLE_ENVIRONMENT);
+const pollIntervalMs = readPositiveInt("POLL_INTERVAL_SECONDS", config.POLL_INTERVAL_SECONDS, 15) * 1000;
 // Time kept back from the Lambda timeout so the function answers Terraform with a clear error instead of
 // being killed mid-poll, which Terraform would only report as "Task timed out".
-const safetyMarginMs = readPositiveInt("SAFETY_MARGIN_SECONDS", process.env.SAFETY_MARGIN_SECONDS, 30) * 1000;
+const safetyMarginMs = readPositiveInt("SAFETY_MARGIN_SECONDS", config.SAFETY_MARGIN_SECONDS, 30) * 1000;
 const logger = createLogger("endpoint-lifecycle");
 const comprehend = new ComprehendClient({});
 

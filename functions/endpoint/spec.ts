@@ -3,8 +3,10 @@
  * and the pure rules derived from it: the endpoint ARN and what an update must change.
  */
 
-/** The key aws_lambda_invocation adds to the input (its `terraform_key` argument, default "tf"). */
-export const TERRAFORM_KEY = "tf";
+import { parseClassifierArn } from "../../contract/arns";
+import { endpointArn, TERRAFORM_KEY } from "../../contract/endpoint-lifecycle";
+
+export { TERRAFORM_KEY };
 
 export type LifecycleAction = "create" | "update" | "delete";
 
@@ -35,8 +37,6 @@ export class LifecycleInputError extends Error {
 const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 const MAX_ENDPOINT_NAME = 40;
 const ROLE_ARN = /^arn:aws(-[^:]+)?:iam::[0-9]{12}:role\/.+$/;
-const CLASSIFIER_ARN =
-  /^arn:(aws(?:-[^:]+)?):comprehend:([a-z0-9-]+):([0-9]{12}):document-classifier\/[a-zA-Z0-9](-*[a-zA-Z0-9])*(\/version\/[a-zA-Z0-9](-*[a-zA-Z0-9])*)?$/;
 
 export function parseLifecycleRequest(event: unknown, terraformKey = TERRAFORM_KEY): LifecycleRequest {
   if (!isObject(event)) throw new LifecycleInputError("Invocation input must be a JSON object");
@@ -74,7 +74,7 @@ function parseSpec(value: unknown, where: string): EndpointSpec {
   }
 
   const modelArn = value.model_arn;
-  if (typeof modelArn !== "string" || !CLASSIFIER_ARN.test(modelArn)) {
+  if (typeof modelArn !== "string" || !parseClassifierArn(modelArn)) {
     problems.push(
       `model_arn must be a Comprehend document classifier ARN (arn:aws:comprehend:<region>:<account>:document-classifier/<name>[/version/<v>]), got ${JSON.stringify(modelArn ?? null)}`,
     );
@@ -113,10 +113,9 @@ function parseSpec(value: unknown, where: string): EndpointSpec {
 
 /** An endpoint lives in the model's partition, region and account, so its ARN follows from the model's. */
 export function endpointArnFor(spec: Pick<EndpointSpec, "endpointName" | "modelArn">): string {
-  const match = CLASSIFIER_ARN.exec(spec.modelArn);
-  if (!match) throw new LifecycleInputError(`Not a document classifier ARN: ${spec.modelArn}`);
-  const [, partition, region, account] = match;
-  return `arn:${partition}:comprehend:${region}:${account}:document-classifier-endpoint/${spec.endpointName}`;
+  const model = parseClassifierArn(spec.modelArn);
+  if (!model) throw new LifecycleInputError(`Not a document classifier ARN: ${spec.modelArn}`);
+  return endpointArn({ ...model, name: spec.endpointName });
 }
 
 /** What Comprehend reports about an endpoint, reduced to what reconciling needs. */

@@ -10,16 +10,17 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { ETL_DEFAULTS } from "../../contract/environment";
 import { labelsByDocumentCount } from "../shared/labels";
 import { InputError } from "./errors";
 import { type EtlProgress, type EtlReport, runEtl } from "./etl";
 import { describeDelimiter } from "./ticket-csv";
 
 export const DEFAULTS = {
-  labelColumn: "assignment_group",
-  textColumns: "short_description,description",
-  minDocsPerLabel: 50,
-  maxDocBytes: 10000,
+  labelColumn: ETL_DEFAULTS.csvLabelColumn,
+  textColumns: ETL_DEFAULTS.csvTextColumns.join(","),
+  minDocsPerLabel: ETL_DEFAULTS.minDocsPerLabel,
+  maxDocBytes: ETL_DEFAULTS.maxDocBytes,
 } as const;
 
 const USAGE = `usage: npm run etl -- --input <dataset.zip|tickets.csv> --out <dir>

@@ -7,28 +7,29 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event } from "aws-lambda";
-import { readConfig, readPositiveInt } from "../shared/config";
+import { checkPrefix } from "../../contract/data-layout";
+import { ETL_DEFAULTS, ETL_ENVIRONMENT } from "../../contract/environment";
+import { ConfigError, readContract, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import { processUpload, type UploadOutcome } from "./process-upload";
 import { isDatasetKey, parseS3Event } from "./source";
 
-const config = readConfig([
-  "TOPIC_ARN",
-  "WORK_DIR",
-  "PREPPED_PREFIX",
-  "REPORTS_PREFIX",
-  "CSV_LABEL_COLUMN",
-  "CSV_TEXT_COLUMNS",
-  "MIN_DOCS_PER_LABEL",
-  "MAX_DOC_BYTES",
-]);
+const config = readContract(ETL_ENVIRONMENT);
+for (const name of ["PREPPED_PREFIX", "REPORTS_PREFIX"] as const) {
+  const problem = checkPrefix(name, config[name]);
+  if (problem) throw new ConfigError(problem);
+}
 const settings = {
   labelColumn: config.CSV_LABEL_COLUMN,
   textColumns: config.CSV_TEXT_COLUMNS.split(",")
     .map((column) => column.trim())
     .filter((column) => column !== ""),
-  minDocsPerLabel: readPositiveInt("MIN_DOCS_PER_LABEL", config.MIN_DOCS_PER_LABEL, 50),
-  maxDocBytes: readPositiveInt("MAX_DOC_BYTES", config.MAX_DOC_BYTES, 10000),
+  minDocsPerLabel: readPositiveInt(
+    "MIN_DOCS_PER_LABEL",
+    config.MIN_DOCS_PER_LABEL,
+    ETL_DEFAULTS.minDocsPerLabel,
+  ),
+  maxDocBytes: readPositiveInt("MAX_DOC_BYTES", config.MAX_DOC_BYTES, ETL_DEFAULTS.maxDocBytes),
   columnSettings: { label: "the csv_label_column variable", text: "the csv_text_columns variable" },
 };
 

@@ -13,8 +13,8 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { Upload } from "@aws-sdk/lib-storage";
+import { runLayout } from "../../contract/data-layout";
 import { publishEvent } from "../shared/events";
-import { reportKey as reportKeyOf } from "../training-shared/naming";
 import { InputError } from "./errors";
 import { type EtlReport, type EtlSettings, runEtl } from "./etl";
 import { completedEvent, failedEvent, sourceDetail } from "./messages";
@@ -45,9 +45,8 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
   const runId = makeRunId(source);
   const { logger } = deps;
   logger.appendKeys({ run_id: runId, source_key: source.key });
-  const reportKey = reportKeyOf(deps.reportsPrefix, runId);
-  const rejectionKey = `${deps.reportsPrefix}${runId}/rejected.json`;
-  const trainingPrefix = `${deps.preppedPrefix}${runId}/`;
+  const layout = runLayout({ prepped: deps.preppedPrefix, reports: deps.reportsPrefix, output: "" }, runId);
+  const { reportKey, rejectedKey: rejectionKey, trainingDataPrefix: trainingPrefix } = layout;
   const run = {
     runId,
     trainingDataUri: `s3://${source.bucket}/${trainingPrefix}`,

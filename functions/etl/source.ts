@@ -3,6 +3,7 @@
  */
 import { createHash } from "node:crypto";
 import type { S3Event } from "aws-lambda";
+import { RUN_HASH_LENGTH, RUN_SLUG_MAX_LENGTH } from "../../contract/data-layout";
 
 export interface SourceObject {
   readonly bucket: string;
@@ -34,7 +35,7 @@ export function isDatasetKey(key: string): boolean {
   return /\.(zip|csv)$/i.test(key);
 }
 
-const SLUG_MAX = 24;
+const SLUG_MAX = RUN_SLUG_MAX_LENGTH;
 
 /**
  * `<slug>-<12 hex>`: readable, at most 37 characters of [a-z0-9-] (the train function prefixes it to name the
@@ -54,6 +55,6 @@ export function makeRunId(source: SourceObject): string {
   const hash = createHash("sha256")
     .update(`${source.bucket}\n${source.key}\n${version}`)
     .digest("hex")
-    .slice(0, 12);
+    .slice(0, RUN_HASH_LENGTH);
   return `${slug}-${hash}`;
 }

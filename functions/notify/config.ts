@@ -1,4 +1,6 @@
-import { ConfigError, readConfig } from "../shared/config";
+import { checkPrefix } from "../../contract/data-layout";
+import { NOTIFY_ENVIRONMENT } from "../../contract/environment";
+import { ConfigError, readConfig, readContract } from "../shared/config";
 import { assertNamePrefix, NamingError, partitionAndAccount } from "../training-shared/naming";
 import { readHourlyRate } from "../training-shared/pricing";
 
@@ -15,7 +17,7 @@ export interface NotifyConfig {
 }
 
 export function readNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyConfig {
-  const raw = readConfig(["TOPIC_ARN", "NAME_PREFIX", "OUTPUT_PREFIX", "REPORTS_PREFIX", "AWS_REGION"], env);
+  const raw = { ...readContract(NOTIFY_ENVIRONMENT, env), ...readConfig(["AWS_REGION"], env) };
   try {
     assertNamePrefix(raw.NAME_PREFIX);
   } catch (cause) {
@@ -24,21 +26,17 @@ export function readNotifyConfig(env: NodeJS.ProcessEnv = process.env): NotifyCo
   }
   const topic = /^arn:[a-z0-9-]+:sns:/.test(raw.TOPIC_ARN) ? partitionAndAccount(raw.TOPIC_ARN) : undefined;
   if (!topic) throw new ConfigError(`TOPIC_ARN must be an SNS topic ARN, got "${raw.TOPIC_ARN}"`);
-  assertKeyPrefix("OUTPUT_PREFIX", raw.OUTPUT_PREFIX, "output_data/");
-  assertKeyPrefix("REPORTS_PREFIX", raw.REPORTS_PREFIX, "reports/");
+  for (const name of ["OUTPUT_PREFIX", "REPORTS_PREFIX"] as const) {
+    const problem = checkPrefix(name, raw[name]);
+    if (problem) throw new ConfigError(problem);
+  }
   return {
     topicArn: raw.TOPIC_ARN,
     namePrefix: raw.NAME_PREFIX,
     outputPrefix: raw.OUTPUT_PREFIX,
     reportsPrefix: raw.REPORTS_PREFIX,
-    pricePerHour: readHourlyRate(env.TRAINING_PRICE_PER_HOUR),
+    pricePerHour: readHourlyRate(raw.TRAINING_PRICE_PER_HOUR),
     partition: topic.partition,
     region: raw.AWS_REGION,
   };
-}
-
-function assertKeyPrefix(name: string, value: string, example: string): void {
-  if (value.startsWith("/") || !value.endsWith("/")) {
-    throw new ConfigError(`${name} must be a key prefix like "${example}", got "${value}"`);
-  }
 }

@@ -1,3 +1,5 @@
+import { type Environment, EnvironmentError, readEnvironment } from "../../contract/environment";
+
 /** Raised at cold start when the function's environment lacks a setting the stack should have provided. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -16,6 +18,19 @@ export function readConfig<const K extends string>(
     throw new ConfigError(`Missing required environment variable(s): ${missing.join(", ")}`);
   }
   return Object.fromEntries(names.map((name) => [name, (env[name] as string).trim()])) as Record<K, string>;
+}
+
+/** Reads a function's environment contract (contract/environment.ts), failing the cold start by name. */
+export function readContract<C extends Parameters<typeof readEnvironment>[0]>(
+  contract: C,
+  env: NodeJS.ProcessEnv = process.env,
+): Environment<C> {
+  try {
+    return readEnvironment(contract, env);
+  } catch (error) {
+    if (error instanceof EnvironmentError) throw new ConfigError(error.message, { cause: error });
+    throw error;
+  }
 }
 
 /** Parses a positive integer setting, failing loudly instead of silently falling back to a default. */

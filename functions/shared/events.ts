@@ -1,15 +1,8 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 
-/**
- * The pipeline's events on the app's SNS topic. `event_type` is the message attribute subscriptions filter on:
- * the train function subscribes to `etl_completed` only; the operator's email subscription receives all.
- */
-export type PipelineEventType =
-  | "etl_completed"
-  | "etl_failed"
-  | "training_started"
-  | "training_finished"
-  | "training_failed";
+import { EVENT_TYPE_ATTRIBUTE, type PipelineEventType } from "../../contract/events";
+
+export type { PipelineEventType };
 
 export interface PipelineEvent<Detail extends object> {
   readonly eventType: PipelineEventType;
@@ -36,7 +29,7 @@ export function toPublishInput<Detail extends object>(topicArn: string, event: P
     Subject: toSubject(event.subject),
     MessageStructure: "json",
     Message: JSON.stringify({ default: json, lambda: json, sqs: json, email: event.text }),
-    MessageAttributes: { event_type: { DataType: "String", StringValue: event.eventType } },
+    MessageAttributes: { [EVENT_TYPE_ATTRIBUTE]: { DataType: "String", StringValue: event.eventType } },
   };
 }
 

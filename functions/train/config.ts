@@ -1,4 +1,6 @@
-import { ConfigError, readConfig } from "../shared/config";
+import { checkPrefix } from "../../contract/data-layout";
+import { TRAIN_ENVIRONMENT } from "../../contract/environment";
+import { ConfigError, readConfig, readContract } from "../shared/config";
 import { assertNamePrefix, NamingError, partitionAndAccount } from "../training-shared/naming";
 import { readHourlyRate } from "../training-shared/pricing";
 
@@ -36,31 +38,14 @@ function readIdList(name: string, value: string, max: number): string[] {
 }
 
 function readPrefix(name: string, value: string): string {
-  if (value.startsWith("/") || !value.endsWith("/")) {
-    throw new ConfigError(
-      `${name} must be a key prefix like "prepped_data/" (no leading "/", trailing "/"), got "${value}"`,
-    );
-  }
+  const problem = checkPrefix(name, value);
+  if (problem) throw new ConfigError(problem);
   return value;
 }
 
 /** Reads and checks everything the stack passes in, naming every problem at cold start. */
 export function readTrainConfig(env: NodeJS.ProcessEnv = process.env): TrainConfig {
-  const raw = readConfig(
-    [
-      "TOPIC_ARN",
-      "NAME_PREFIX",
-      "BUCKET_NAME",
-      "PREPPED_PREFIX",
-      "OUTPUT_PREFIX",
-      "DATA_ACCESS_ROLE_ARN",
-      "KMS_KEY_ARN",
-      "SUBNET_IDS",
-      "SECURITY_GROUP_IDS",
-      "AWS_REGION",
-    ],
-    env,
-  );
+  const raw = { ...readContract(TRAIN_ENVIRONMENT, env), ...readConfig(["AWS_REGION"], env) };
   try {
     assertNamePrefix(raw.NAME_PREFIX);
   } catch (cause) {
@@ -86,7 +71,7 @@ export function readTrainConfig(env: NodeJS.ProcessEnv = process.env): TrainConf
     kmsKeyArn: raw.KMS_KEY_ARN,
     subnetIds: readIdList("SUBNET_IDS", raw.SUBNET_IDS, 16),
     securityGroupIds: readIdList("SECURITY_GROUP_IDS", raw.SECURITY_GROUP_IDS, 5),
-    pricePerHour: readHourlyRate(env.TRAINING_PRICE_PER_HOUR),
+    pricePerHour: readHourlyRate(raw.TRAINING_PRICE_PER_HOUR),
     partition: role.partition,
     region: raw.AWS_REGION,
     account: role.account,

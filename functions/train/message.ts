@@ -1,3 +1,4 @@
+import { runLayout } from "../../contract/data-layout";
 import { assertRunId, NamingError } from "../training-shared/naming";
 import type { TrainConfig } from "./config";
 
@@ -41,12 +42,16 @@ function labelCounts(value: unknown): Record<string, number> {
 }
 
 /** The only input location a run may train from: its own prefix in the app's bucket. */
+function layoutOf(config: TrainConfig, runId: string) {
+  return runLayout({ prepped: config.preppedPrefix, reports: "", output: config.outputPrefix }, runId);
+}
+
 export function expectedTrainingDataUri(config: TrainConfig, runId: string): string {
-  return `s3://${config.bucketName}/${config.preppedPrefix}${runId}/`;
+  return `s3://${config.bucketName}/${layoutOf(config, runId).trainingDataPrefix}`;
 }
 
 export function outputDataUri(config: TrainConfig, runId: string): string {
-  return `s3://${config.bucketName}/${config.outputPrefix}${runId}/`;
+  return `s3://${config.bucketName}/${layoutOf(config, runId).outputPrefix}`;
 }
 
 /**

@@ -2,6 +2,8 @@
  * Names of the Comprehend resources a run produces. The train function creates them and the notify function
  * finds them again, so both derive every name from the run id with these functions and nothing else.
  */
+import { type ClassifierArnParts, classifierArn, parseClassifierArn } from "../../contract/arns";
+import { RUN_ID_MAX_LENGTH, runLayout } from "../../contract/data-layout";
 
 /** Raised when a run id, prefix or name cannot become a valid Comprehend classifier name. */
 export class NamingError extends Error {
@@ -12,7 +14,7 @@ export class NamingError extends Error {
 const COMPREHEND_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 const LOWER_NAME = /^[a-z0-9](-*[a-z0-9])*$/;
 
-export const RUN_ID_MAX_LENGTH = 37;
+export { RUN_ID_MAX_LENGTH };
 export const NAME_PREFIX_MAX_LENGTH = 16;
 export const CLASSIFIER_NAME_MAX_LENGTH = 63;
 export const CLIENT_REQUEST_TOKEN_MAX_LENGTH = 64;
@@ -77,30 +79,7 @@ export function runIdFromClassifierName(namePrefix: string, name: string): strin
   return runId.length > 0 && runId.length <= RUN_ID_MAX_LENGTH && LOWER_NAME.test(runId) ? runId : undefined;
 }
 
-export interface ClassifierArnParts {
-  readonly partition: string;
-  readonly region: string;
-  readonly account: string;
-  readonly name: string;
-  readonly version?: string | undefined;
-}
-
-/** A versioned classifier's ARN is `.../document-classifier/<name>/version/<version>`. */
-export function classifierArn(parts: ClassifierArnParts): string {
-  const base = `arn:${parts.partition}:comprehend:${parts.region}:${parts.account}:document-classifier/${parts.name}`;
-  return parts.version ? `${base}/version/${parts.version}` : base;
-}
-
-const CLASSIFIER_ARN =
-  /^arn:([a-z0-9-]+):comprehend:([a-z0-9-]+):(\d{12}):document-classifier\/([^/]+)(?:\/version\/([^/]+))?$/;
-
-export function parseClassifierArn(arn: string): ClassifierArnParts | undefined {
-  const match = CLASSIFIER_ARN.exec(arn);
-  if (!match) return undefined;
-  const [, partition, region, account, name, version] = match;
-  if (!partition || !region || !account || !name) return undefined;
-  return { partition, region, account, name, version };
-}
+export { type ClassifierArnParts, classifierArn, parseClassifierArn };
 
 /** Partition and account of any ARN, e.g. the data access role or the topic the stack passes in. */
 export function partitionAndAccount(arn: string): { partition: string; account: string } | undefined {
@@ -118,5 +97,5 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | undef
 
 /** Where the ETL writes the run's training data report, under the stack's reports prefix. */
 export function reportKey(reportsPrefix: string, runId: string): string {
-  return `${reportsPrefix}${runId}/report.json`;
+  return runLayout({ prepped: "", reports: reportsPrefix, output: "" }, runId).reportKey;
 }

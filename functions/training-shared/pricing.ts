@@ -1,7 +1,7 @@
+import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../../contract/environment";
 import { ConfigError } from "../shared/config";
 
-/** Comprehend's published price for custom model training in us-east-1 at the time of writing. */
-export const DEFAULT_TRAINING_PRICE_PER_HOUR = 3;
+export { DEFAULT_TRAINING_PRICE_PER_HOUR };
 
 /**
  * Comprehend's real-time endpoint price in us-east-1 at the time of writing: $0.0005 per inference unit per

@@ -13,6 +13,7 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn, Op } from "cdktf";
 import { Construct } from "constructs";
+import { CLASSIFY_ENVIRONMENT, environmentFor } from "../../contract/environment";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 /** The original sample's path, which its clients already call. */
@@ -62,7 +63,7 @@ export class ClassificationApi extends Construct {
       memorySize: 512,
       // API Gateway gives up after 29 s; leave the SDK's retries room inside that.
       timeoutSeconds: 25,
-      environment: { ENDPOINT_ARN: props.endpointArn },
+      environment: environmentFor(CLASSIFY_ENVIRONMENT, { ENDPOINT_ARN: props.endpointArn }),
       statements: [
         { sid: "Classify", actions: ["comprehend:ClassifyDocument"], resources: [props.endpointArn] },
       ],

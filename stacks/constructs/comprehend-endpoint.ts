@@ -6,6 +6,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { DataResource, Fn, type IResolvable, Op, TerraformCount } from "cdktf";
 import { Construct } from "constructs";
+import { type EndpointLifecycleInput, endpointArn, TERRAFORM_KEY } from "../../contract/endpoint-lifecycle";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 export interface EndpointAutoscaling {
@@ -53,7 +54,12 @@ export class ComprehendEndpoint extends Construct {
     const accountId = Fn.element(modelArnParts, 4);
     // Grants name the classifier, whichever of its versions the ARN points at.
     const classifierArn = Fn.element(Fn.split("/version/", props.modelArn), 0);
-    const endpointArn = `arn:${partition}:comprehend:${props.region}:${accountId}:document-classifier-endpoint/${props.endpointName}`;
+    const arn = endpointArn({
+      partition,
+      region: props.region,
+      account: accountId,
+      name: props.endpointName,
+    });
 
     const assumeByComprehend = new DataAwsIamPolicyDocument(this, "data_access_assume_role", {
       statement: [
@@ -170,20 +176,20 @@ export class ComprehendEndpoint extends Construct {
         // With autoscaling on, units are set at create only; later updates leave them to Application Auto Scaling.
         units_managed_by_autoscaling: props.autoscaling.enabled,
         tags: { app: props.namePrefix },
-      },
+      } satisfies Record<keyof EndpointLifecycleInput, unknown>,
     });
 
     this.invocation = new LambdaInvocation(this, "lifecycle_invocation", {
       functionName: this.lifecycleFunction.function.functionName,
       input: Fn.jsonencode(this.desired.interpolationForAttribute("output")),
       lifecycleScope: "CRUD",
-      terraformKey: "tf",
+      terraformKey: TERRAFORM_KEY,
       // The endpoint must be deleted while the function and its permissions still exist.
       dependsOn: [this.lifecycleFunction.function, dataAccessPolicy],
     });
     // The ARN follows from the name, so dependants need not wait for (or show as unknown) the invocation's
     // result, which CRUD scope marks unknown on every change.
-    this.endpointArn = endpointArn;
+    this.endpointArn = arn;
 
     const scaling = TerraformCount.of(Fn.conditional(Op.eq(props.autoscaling.enabled, true), 1, 0));
     const target = new AppautoscalingTarget(this, "autoscaling_target", {

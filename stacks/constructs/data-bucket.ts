@@ -9,14 +9,6 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import type { IResolvable } from "cdktf";
 import { Construct } from "constructs";
 
-/** Key prefixes of the pipeline's stages; IAM grants and notifications are scoped to them. */
-export const DATA_PREFIXES = {
-  raw: "raw_data/",
-  prepped: "prepped_data/",
-  reports: "reports/",
-  output: "output_data/",
-} as const;
-
 export interface DataBucketProps {
   readonly namePrefix: string;
   readonly kmsKeyArn: string;

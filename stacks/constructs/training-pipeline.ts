@@ -6,8 +6,15 @@ import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { DATA_PREFIXES } from "../../contract/data-layout";
+import {
+  ETL_ENVIRONMENT,
+  environmentFor,
+  NOTIFY_ENVIRONMENT,
+  TRAIN_ENVIRONMENT,
+} from "../../contract/environment";
+import { ETL_COMPLETED_FILTER } from "../../contract/events";
 import { ComprehendDataAccessRole } from "./comprehend-data-access-role";
-import { DATA_PREFIXES } from "./data-bucket";
 import { type DataStore, objectArns } from "./data-store";
 import { NodeFunction } from "./node-function";
 import { WORK_SPACE, type WorkFileSystem } from "./work-file-system";
@@ -38,8 +45,7 @@ export interface TrainingPipelineProps {
   readonly settings: TrainingPipelineSettings;
 }
 
-/** The event the ETL publishes when training data is ready; the train function subscribes to it alone. */
-export const ETL_COMPLETED_FILTER = { event_type: ["etl_completed"] } as const;
+export { ETL_COMPLETED_FILTER };
 
 /**
  * The functions that move a dataset from upload to trained model (the original sample's
@@ -87,7 +93,7 @@ export class TrainingPipeline extends Construct {
         localMountPath: WORK_SPACE.path,
       },
       dependsOn: props.workSpace.mountTargets,
-      environment: {
+      environment: environmentFor(ETL_ENVIRONMENT, {
         TOPIC_ARN: topic.arn,
         WORK_DIR: WORK_SPACE.path,
         PREPPED_PREFIX: DATA_PREFIXES.prepped,
@@ -96,7 +102,7 @@ export class TrainingPipeline extends Construct {
         MAX_DOC_BYTES: `${settings.maxDocBytes}`,
         CSV_LABEL_COLUMN: settings.csvLabelColumn,
         CSV_TEXT_COLUMNS: settings.csvTextColumns,
-      },
+      }),
       statements: [
         {
           sid: "ReadUploads",
@@ -142,7 +148,7 @@ export class TrainingPipeline extends Construct {
       bundle: "train",
       description: "Starts Comprehend classifier training when the ETL reports training data ready",
       timeoutSeconds: 60,
-      environment: {
+      environment: environmentFor(TRAIN_ENVIRONMENT, {
         TOPIC_ARN: topic.arn,
         NAME_PREFIX: namePrefix,
         BUCKET_NAME: store.bucketName,
@@ -153,7 +159,7 @@ export class TrainingPipeline extends Construct {
         SUBNET_IDS: Fn.join(",", props.network.subnetIds),
         SECURITY_GROUP_IDS: props.network.comprehendJobSecurityGroupId,
         TRAINING_PRICE_PER_HOUR: `${settings.trainingPricePerHour}`,
-      },
+      }),
       statements: [
         {
           sid: "StartTraining",
@@ -192,13 +198,13 @@ export class TrainingPipeline extends Construct {
       bundle: "notify",
       description: "Reports finished or failed classifier training to the operator",
       timeoutSeconds: 120,
-      environment: {
+      environment: environmentFor(NOTIFY_ENVIRONMENT, {
         TOPIC_ARN: topic.arn,
         NAME_PREFIX: namePrefix,
         OUTPUT_PREFIX: DATA_PREFIXES.output,
         REPORTS_PREFIX: DATA_PREFIXES.reports,
         TRAINING_PRICE_PER_HOUR: `${settings.trainingPricePerHour}`,
-      },
+      }),
       statements: [
         {
           sid: "ReadAndMarkClassifiers",

@@ -39,7 +39,7 @@ describe("readNotifyConfig", () => {
     // Act / Assess
     expect(() => readNotifyConfig(withoutReports)).toThrow(ConfigError);
     expect(() => readNotifyConfig({ ...notifyEnv, REPORTS_PREFIX: "reports" })).toThrow(
-      'REPORTS_PREFIX must be a key prefix like "reports/", got "reports"',
+      'REPORTS_PREFIX must be a key prefix such as "reports/" (no leading "/", one trailing "/"), got "reports"',
     );
     expect(readNotifyConfig(notifyEnv).reportsPrefix).toBe("reports/");
   });

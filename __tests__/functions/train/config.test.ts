@@ -47,7 +47,10 @@ describe("readTrainConfig", () => {
       'DATA_ACCESS_ROLE_ARN must be an IAM role ARN, got "comprehend-role"',
     ],
     [{ KMS_KEY_ARN: "alias/app" }, 'KMS_KEY_ARN must be a KMS key ARN, got "alias/app"'],
-    [{ PREPPED_PREFIX: "prepped_data" }, 'PREPPED_PREFIX must be a key prefix like "prepped_data/"'],
+    [
+      { PREPPED_PREFIX: "prepped_data" },
+      'PREPPED_PREFIX must be a key prefix such as "reports/" (no leading "/", one trailing "/"), got "prepped_data"',
+    ],
     [
       { TRAINING_PRICE_PER_HOUR: "three" },
       'TRAINING_PRICE_PER_HOUR must be a positive number of US dollars per hour, got "three"',

@@ -1,0 +1,49 @@
+/**
+ * Where a run's files live in the data bucket: the prefixes (IAM grants and notifications are scoped to them)
+ * and, for one run, every key derived from them. The ETL writes these, the train and notify functions and
+ * `npm run status` read them, the stacks grant them; all through this module.
+ */
+
+export const DATA_PREFIXES = {
+  raw: "raw_data/",
+  prepped: "prepped_data/",
+  reports: "reports/",
+  output: "output_data/",
+} as const;
+
+export type DataPrefixes = { readonly [K in keyof typeof DATA_PREFIXES]: string };
+
+/** A prefix as S3 keys need it: no leading "/", one trailing "/". Names the setting when it is not. */
+export function checkPrefix(name: string, value: string): string | undefined {
+  return value === "" || value.startsWith("/") || !value.endsWith("/") || value.includes("//")
+    ? `${name} must be a key prefix such as "${DATA_PREFIXES.reports}" (no leading "/", one trailing "/"), got "${value}"`
+    : undefined;
+}
+
+export interface RunLayout {
+  /** Comprehend's training input: every CSV of the run under it. */
+  readonly trainingDataPrefix: string;
+  readonly reportKey: string;
+  /** Written instead of a report when the upload is unusable; stops a redelivery from emailing again. */
+  readonly rejectedKey: string;
+  /** Comprehend writes `<account>-CLR-<job>/output/output.tar.gz` under it. */
+  readonly outputPrefix: string;
+}
+
+export function runLayout(
+  prefixes: Pick<DataPrefixes, "prepped" | "reports" | "output">,
+  runId: string,
+): RunLayout {
+  return {
+    trainingDataPrefix: `${prefixes.prepped}${runId}/`,
+    reportKey: `${prefixes.reports}${runId}/report.json`,
+    rejectedKey: `${prefixes.reports}${runId}/rejected.json`,
+    outputPrefix: `${prefixes.output}${runId}/`,
+  };
+}
+
+/** A run id: the upload's name (at most RUN_SLUG_MAX_LENGTH) and a 12-hex-digit hash of key and version. */
+export const RUN_HASH_LENGTH = 12;
+export const RUN_SLUG_MAX_LENGTH = 24;
+/** Slug, hyphen, hash: the limit naming checks, derived rather than written twice. */
+export const RUN_ID_MAX_LENGTH = RUN_SLUG_MAX_LENGTH + 1 + RUN_HASH_LENGTH;

@@ -1,0 +1,20 @@
+/**
+ * The pipeline's events on the app's SNS topic. `event_type` is the message attribute subscriptions filter on:
+ * the train function subscribes to `etl_completed` only (ETL_COMPLETED_FILTER, set by the stack); the
+ * operator's email subscription receives all.
+ */
+export const PIPELINE_EVENT_TYPES = [
+  "etl_completed",
+  "etl_failed",
+  "training_started",
+  "training_finished",
+  "training_failed",
+] as const;
+
+export type PipelineEventType = (typeof PIPELINE_EVENT_TYPES)[number];
+
+/** The message attribute every event carries, and the train subscription's filter on it. */
+export const EVENT_TYPE_ATTRIBUTE = "event_type";
+export const ETL_COMPLETED_FILTER = {
+  [EVENT_TYPE_ATTRIBUTE]: ["etl_completed"] satisfies PipelineEventType[],
+};
