@@ -13,8 +13,8 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-comprehend";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { parseClassifierArn, runIdFromClassifierName } from "../functions/training-shared/naming";
-import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/training-shared/pricing";
+import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
+import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
 import { readBackendConfig } from "../stacks/config";
 import { projectRoot } from "./lib/synthesized-stacks";
 import {

@@ -12,6 +12,11 @@ import type { Construct } from "constructs";
 import { localStatePath, type StackName, type StateBackendConfig, s3StateKey } from "./config";
 import { CommonVariables } from "./constructs/common-variables";
 
+export interface UpstreamOutputs<Name extends string> {
+  getString(name: Name): string;
+  getList(name: Name): string[];
+}
+
 export interface AppStackProps {
   readonly backend: StateBackendConfig;
 }
@@ -65,6 +70,22 @@ export abstract class AppStack extends TerraformStack {
     for (const [name, output] of Object.entries(outputs)) {
       new TerraformOutput(this, name, output);
     }
+  }
+
+  /** An upstream stack's outputs, by the names it declares (stacks/outputs.ts). */
+  protected upstreamOutputs<const Name extends string>(
+    upstream: StackName,
+    names: readonly Name[],
+  ): UpstreamOutputs<Name> {
+    const state = this.upstreamState(upstream);
+    const known = (name: Name) => {
+      if (!names.includes(name)) throw new Error(`${upstream} declares no output ${name}`);
+      return name;
+    };
+    return {
+      getString: (name) => state.getString(known(name)),
+      getList: (name) => state.getList(known(name)),
+    };
   }
 
   protected upstreamState(upstream: StackName): TerraformRemoteState {

@@ -5,9 +5,7 @@ import { AppKey } from "./constructs/app-key";
 import { DataBucket } from "./constructs/data-bucket";
 import type { DataStore } from "./constructs/data-store";
 import { hcl } from "./constructs/terraform-expression";
-
-/** Outputs the other stacks read through terraform_remote_state. */
-export const DATA_OUTPUTS = ["s3_bucket_name", "s3_bucket_arn", "kms_key_arn"] as const;
+import { DATA_OUTPUTS } from "./outputs";
 
 /**
  * What must outlive the pipeline: the bucket with every dataset, report and model output, and the key that
@@ -75,3 +73,5 @@ export class DataStack extends AppStack {
     this.declareOutputs(outputs);
   }
 }
+
+export { DATA_OUTPUTS };

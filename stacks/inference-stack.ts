@@ -6,19 +6,13 @@ import { ClassificationApi } from "./constructs/classification-api";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
 import { dataStoreFromState } from "./constructs/data-store";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
+import { DATA_OUTPUTS, INFERENCE_OUTPUTS, NETWORK_OUTPUTS } from "./outputs";
 
 /**
  * The longest text the API accepts. The classify function cuts texts to ClassifyDocument's 10,000 bytes (and
  * says so); far longer bodies are a mistake or an abuse, refused before they cost an invocation.
  */
 export const MAX_REQUEST_TEXT_CHARACTERS = 100_000;
-
-export const INFERENCE_OUTPUTS = [
-  "rest_api_invoke_url",
-  "rest_api_id",
-  "comprehend_endpoint_arn",
-  "classify_function_name",
-] as const;
 
 /**
  * The original sample's APIGWInferenceStack and the endpoint half of ExtractLoadTransformEndPointCreateStack:
@@ -31,9 +25,9 @@ export class InferenceStack extends AppStack {
   constructor(scope: Construct, props: AppStackProps) {
     super(scope, "inference", props);
     const { namePrefix, region, logRetentionDays } = this.variables;
-    const network = this.upstreamState("network");
+    const network = this.upstreamOutputs("network", NETWORK_OUTPUTS);
     // The model was encrypted with the app key at training; the endpoint decrypts it with a role.
-    const store = dataStoreFromState(this.upstreamState("data"));
+    const store = dataStoreFromState(this.upstreamOutputs("data", DATA_OUTPUTS));
     const variable = (name: string, config: TerraformVariableConfig) =>
       new TerraformVariable(this, name, config);
 
@@ -192,3 +186,5 @@ export class InferenceStack extends AppStack {
     this.declareOutputs(outputs);
   }
 }
+
+export { INFERENCE_OUTPUTS };

@@ -8,19 +8,10 @@ import { keyArnParts } from "./constructs/data-store";
 import { IsolatedVpc } from "./constructs/isolated-vpc";
 import { hcl } from "./constructs/terraform-expression";
 import { PrivateServiceAccess } from "./constructs/vpc-endpoints";
+import { DATA_OUTPUTS, NETWORK_OUTPUTS } from "./outputs";
 
 /** Services the functions call from inside the VPC; S3 goes through the gateway endpoint instead. */
 export const INTERFACE_ENDPOINT_SERVICES = ["comprehend", "sns"] as const;
-
-/** Outputs the downstream stacks read through terraform_remote_state. */
-export const NETWORK_OUTPUTS = [
-  "vpc_id",
-  "vpc_cidr_block",
-  "private_subnet_ids",
-  "functions_security_group_id",
-  "efs_security_group_id",
-  "comprehend_jobs_security_group_id",
-] as const;
 
 /** The original sample's VPCStack: an isolated network that the training and inference stacks attach to. */
 export class NetworkStack extends AppStack {
@@ -61,7 +52,7 @@ export class NetworkStack extends AppStack {
         "Set the Region's account-wide API Gateway CloudWatch Logs role (needed for the API's access logs). Set false if your account already has one; it then stays as it is.",
       default: true,
     });
-    const data = this.upstreamState("data");
+    const data = this.upstreamOutputs("data", DATA_OUTPUTS);
     const { partition, accountId } = keyArnParts(data.getString("kms_key_arn"));
 
     // "Interface endpoints are not available in all Availability Zones" (Amazon Comprehend Developer Guide,
@@ -147,3 +138,5 @@ export class NetworkStack extends AppStack {
     this.declareOutputs(outputs);
   }
 }
+
+export { NETWORK_OUTPUTS };

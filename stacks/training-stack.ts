@@ -7,19 +7,7 @@ import { NotificationTopic } from "./constructs/notification-topic";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 import { TrainingPipeline, type TrainingPipelineSettings } from "./constructs/training-pipeline";
 import { WorkFileSystem } from "./constructs/work-file-system";
-
-/** Outputs the inference stack (and the operator) read. */
-export const TRAINING_OUTPUTS = [
-  "s3_bucket_name",
-  "s3_bucket_arn",
-  "kms_key_arn",
-  "sns_topic_arn",
-  "efs_file_system_id",
-  "etl_function_name",
-  "train_function_name",
-  "notify_function_name",
-  "resource_name_prefix",
-] as const;
+import { DATA_OUTPUTS, NETWORK_OUTPUTS, TRAINING_OUTPUTS } from "./outputs";
 
 /**
  * Everything that turns an upload into a trained classifier: the original sample's EFSStack, S3Stack, SNSStack
@@ -34,7 +22,7 @@ export class TrainingStack extends AppStack {
   constructor(scope: Construct, props: AppStackProps) {
     super(scope, "training", props);
     const { namePrefix, region, logRetentionDays } = this.variables;
-    const network = this.upstreamState("network");
+    const network = this.upstreamOutputs("network", NETWORK_OUTPUTS);
 
     const notificationEmail = new TerraformVariable(this, "notification_email", {
       type: "string",
@@ -47,7 +35,7 @@ export class TrainingStack extends AppStack {
         },
       ],
     });
-    const store = dataStoreFromState(this.upstreamState("data"));
+    const store = dataStoreFromState(this.upstreamOutputs("data", DATA_OUTPUTS));
     const subnetIds = network.getList("private_subnet_ids");
     this.workSpace = new WorkFileSystem(this, "work_space", {
       namePrefix: namePrefix.stringValue,
@@ -203,3 +191,5 @@ export class TrainingStack extends AppStack {
     };
   }
 }
+
+export { TRAINING_OUTPUTS };

@@ -17,7 +17,7 @@ import { runLayout } from "../../contract/data-layout";
 import { publishEvent } from "../shared/events";
 import { InputError } from "./errors";
 import { type EtlReport, type EtlSettings, runEtl } from "./etl";
-import { completedEvent, failedEvent, sourceDetail } from "./messages";
+import { completedEvent, failedEvent, sourceDetail } from "./outgoing-events";
 import { makeRunId, type SourceObject } from "./source";
 
 export interface EtlDeps {

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { S3Event } from "aws-lambda";
 import { RUN_HASH_LENGTH, RUN_SLUG_MAX_LENGTH } from "../../contract/data-layout";
+import { decodeS3Key } from "../shared/s3";
 
 export interface SourceObject {
   readonly bucket: string;
@@ -14,9 +15,6 @@ export interface SourceObject {
 }
 
 /** Keys in S3 event notifications are URL-encoded with `+` for spaces. */
-export function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, " "));
-}
 
 export function parseS3Event(event: S3Event): SourceObject[] {
   return (event.Records ?? [])

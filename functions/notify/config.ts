@@ -1,8 +1,8 @@
 import { checkPrefix } from "../../contract/data-layout";
 import { NOTIFY_ENVIRONMENT } from "../../contract/environment";
+import { assertNamePrefix, NamingError, partitionAndAccount } from "../pipeline-shared/naming";
+import { readHourlyRate } from "../pipeline-shared/pricing";
 import { ConfigError, readConfig, readContract } from "../shared/config";
-import { assertNamePrefix, NamingError, partitionAndAccount } from "../training-shared/naming";
-import { readHourlyRate } from "../training-shared/pricing";
 
 export interface NotifyConfig {
   readonly topicArn: string;

@@ -1,7 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ComprehendClient, DocumentClassifierProperties } from "@aws-sdk/client-comprehend";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { publishEvent } from "../shared/events";
 import {
   describeClassifier,
   isFailed,
@@ -11,7 +10,7 @@ import {
   listClassifiersNamed,
   readTags,
   writeTag,
-} from "../training-shared/classifiers";
+} from "../pipeline-shared/classifiers";
 import {
   classifierArn,
   classifierName,
@@ -21,7 +20,9 @@ import {
   runIdFromClassifierName,
   TAG_APP,
   TAG_NOTIFIED,
-} from "../training-shared/naming";
+} from "../pipeline-shared/naming";
+import { publishEvent } from "../shared/events";
+import { decodeS3Key } from "../shared/s3";
 import type { NotifyConfig } from "./config";
 import { outcomeEvent } from "./report";
 
@@ -49,9 +50,6 @@ export type NotifyResult =
     };
 
 /** S3 event keys arrive URL-encoded with "+" for spaces. */
-export function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, "%20"));
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -1,14 +1,15 @@
 import type { DocumentClassifierProperties } from "@aws-sdk/client-comprehend";
-import type { PipelineEvent } from "../shared/events";
-import { isFailed, isFinished } from "../training-shared/classifiers";
-import { parseS3Uri, reportKey } from "../training-shared/naming";
+import { runLayout } from "../../contract/data-layout";
+import { isFailed, isFinished } from "../pipeline-shared/classifiers";
 import {
   costUsd,
   durationMs,
   ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR,
   formatDuration,
   formatUsd,
-} from "../training-shared/pricing";
+} from "../pipeline-shared/pricing";
+import type { PipelineEvent } from "../shared/events";
+import { parseS3Uri } from "../shared/s3";
 
 /**
  * The one command that serves a classifier: it writes the ARN into terraform.tfvars and deploys the inference
@@ -48,7 +49,7 @@ function percent(value: number | undefined): string {
   return value === undefined ? "n/a" : `${(value * 100).toFixed(1)}%`;
 }
 
-function count(value: number | undefined): string {
+function formatCount(value: number | undefined): string {
   return value === undefined ? "n/a" : value.toLocaleString("en-US");
 }
 
@@ -95,14 +96,14 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
     `Status: ${p.Status}`,
     ...(p.Message ? [`Comprehend's message: ${p.Message}`] : []),
     "",
-    `Evaluation on the ${count(meta?.NumberOfTestDocuments)} test documents Comprehend held back:`,
+    `Evaluation on the ${formatCount(meta?.NumberOfTestDocuments)} test documents Comprehend held back:`,
     `  Accuracy:        ${percent(metrics?.Accuracy)}`,
     `  Macro precision: ${percent(metrics?.Precision)}`,
     `  Macro recall:    ${percent(metrics?.Recall)}`,
     `  Macro F1 score:  ${percent(metrics?.F1Score)}`,
     `  Micro F1 score:  ${percent(metrics?.MicroF1Score)}`,
-    `Labels: ${count(meta?.NumberOfLabels)}`,
-    `Documents: ${count(meta?.NumberOfTrainedDocuments)} used for training, ${count(meta?.NumberOfTestDocuments)} for testing`,
+    `Labels: ${formatCount(meta?.NumberOfLabels)}`,
+    `Documents: ${formatCount(meta?.NumberOfTrainedDocuments)} used for training, ${formatCount(meta?.NumberOfTestDocuments)} for testing`,
     "",
     ...time.lines,
     ...(outputUri ? [`Comprehend's training output (confusion matrix, metrics): ${outputUri}`] : []),
@@ -141,10 +142,9 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
 }
 
 function reportLocation(facts: ClassifierFacts): string {
+  const report = runLayout({ prepped: "", reports: facts.reportsPrefix, output: "" }, facts.runId).reportKey;
   const bucket = facts.bucket ?? parseS3Uri(facts.properties.InputDataConfig?.S3Uri ?? "")?.bucket;
-  return bucket
-    ? `s3://${bucket}/${reportKey(facts.reportsPrefix, facts.runId)}`
-    : `${reportKey(facts.reportsPrefix, facts.runId)} in the app's bucket`;
+  return bucket ? `s3://${bucket}/${report}` : `${report} in the app's bucket`;
 }
 
 export function trainingFailedEvent(facts: ClassifierFacts): PipelineEvent<Record<string, unknown>> {

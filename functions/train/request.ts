@@ -1,6 +1,4 @@
 import type { CreateDocumentClassifierCommandInput } from "@aws-sdk/client-comprehend";
-import type { PipelineEvent } from "../shared/events";
-import { labelsByDocumentCount } from "../shared/labels";
 import {
   classifierArn,
   classifierName,
@@ -8,10 +6,12 @@ import {
   clientRequestToken,
   TAG_APP,
   TAG_RUN_ID,
-} from "../training-shared/naming";
-import { formatUsd } from "../training-shared/pricing";
+} from "../pipeline-shared/naming";
+import { formatUsd } from "../pipeline-shared/pricing";
+import type { PipelineEvent } from "../shared/events";
+import { labelsByDocumentCount } from "../shared/labels";
 import type { TrainConfig } from "./config";
-import { type EtlCompleted, outputDataUri } from "./message";
+import { type EtlCompleted, outputDataUri } from "./etl-completed";
 
 /** The ARN Comprehend gives the run's classifier, known before it exists so a redelivery can look it up. */
 export function expectedClassifierArn(config: TrainConfig, runId: string): string {

@@ -1,17 +1,17 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type ComprehendClient, CreateDocumentClassifierCommand } from "@aws-sdk/client-comprehend";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { parseEventMessage, publishEvent } from "../shared/events";
 import {
   describeClassifier,
   isAwsError,
   isInFlight,
   readTags,
   writeTag,
-} from "../training-shared/classifiers";
-import { classifierName, TAG_STARTED_NOTIFIED } from "../training-shared/naming";
+} from "../pipeline-shared/classifiers";
+import { classifierName, TAG_STARTED_NOTIFIED } from "../pipeline-shared/naming";
+import { parseEventMessage, publishEvent } from "../shared/events";
 import type { TrainConfig } from "./config";
-import { type EtlCompleted, InputError, parseEtlCompleted } from "./message";
+import { type EtlCompleted, EtlMessageError, parseEtlCompleted } from "./etl-completed";
 import { buildCreateClassifierInput, expectedClassifierArn, trainingStartedEvent } from "./request";
 
 export interface TrainDeps {
@@ -134,7 +134,7 @@ export async function handleMessage(deps: TrainDeps, message: string): Promise<T
   try {
     etl = parseEtlCompleted(parsed, deps.config);
   } catch (error) {
-    if (error instanceof InputError) {
+    if (error instanceof EtlMessageError) {
       // An etl_completed this function cannot act on is a pipeline fault, not noise: failing the invocation
       // sends it, after Lambda's retries, to the on-failure destination and so to the operator's inbox.
       deps.logger.error("Rejected an etl_completed message; no training started", {

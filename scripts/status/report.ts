@@ -6,7 +6,7 @@ import {
   ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR,
   formatDuration,
   formatUsd,
-} from "../../functions/training-shared/pricing";
+} from "../../functions/pipeline-shared/pricing";
 
 export interface RunFacts {
   readonly runId: string;

@@ -1,4 +1,6 @@
-import { Fn, type TerraformRemoteState } from "cdktf";
+import { Fn } from "cdktf";
+import type { UpstreamOutputs } from "../app-stack";
+import type { DATA_OUTPUTS, OutputName } from "../outputs";
 
 /**
  * The app's bucket and key as the stacks that use them see them: plain values, whether the stack owns the
@@ -23,8 +25,8 @@ export function keyArnParts(keyArn: string): { partition: string; accountId: str
   return { partition: Fn.element(parts, 1), accountId: Fn.element(parts, 4) };
 }
 
-/** The data stack's outputs, named as it declares them (see DATA_OUTPUTS). */
-export function dataStoreFromState(state: TerraformRemoteState): DataStore {
+/** The data stack's outputs, read by the names it declares (stacks/outputs.ts). */
+export function dataStoreFromState(state: UpstreamOutputs<OutputName<typeof DATA_OUTPUTS>>): DataStore {
   const keyArn = state.getString("kms_key_arn");
   return {
     bucketName: state.getString("s3_bucket_name"),

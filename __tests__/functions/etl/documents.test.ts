@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { cutPoint, normalizeText, normalizeUtf8, TrainingCsvWriter } from "../../../functions/etl/documents";
 import { isUnsafeEntryName, labelFromEntryName } from "../../../functions/etl/seoss";
-import { decodeS3Key, makeRunId } from "../../../functions/etl/source";
+import { makeRunId } from "../../../functions/etl/source";
+import { decodeS3Key } from "../../../functions/shared/s3";
 import { rng } from "../../fixtures/etl/seoss-fixture";
 
 /** The byte path on a string: normalise, then cut to `maxBytes` as the writer does. */

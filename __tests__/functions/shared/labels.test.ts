@@ -1,4 +1,4 @@
-import { completedEvent } from "../../../functions/etl/messages";
+import { completedEvent } from "../../../functions/etl/outgoing-events";
 import { labelsByDocumentCount } from "../../../functions/shared/labels";
 
 describe("the order labels are listed in", () => {

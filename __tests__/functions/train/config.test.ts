@@ -1,5 +1,3 @@
-import { ConfigError } from "../../../functions/shared/config";
-import { readTrainConfig } from "../../../functions/train/config";
 import {
   classifierArn,
   classifierName,
@@ -7,8 +5,10 @@ import {
   NamingError,
   parseClassifierArn,
   runIdFromClassifierName,
-} from "../../../functions/training-shared/naming";
-import { costUsd, formatDuration, readHourlyRate } from "../../../functions/training-shared/pricing";
+} from "../../../functions/pipeline-shared/naming";
+import { costUsd, formatDuration, readHourlyRate } from "../../../functions/pipeline-shared/pricing";
+import { ConfigError } from "../../../functions/shared/config";
+import { readTrainConfig } from "../../../functions/train/config";
 import { trainEnv } from "../../fixtures/train/env";
 
 describe("readTrainConfig", () => {

@@ -1,10 +1,10 @@
 import { runLayout } from "../../contract/data-layout";
-import { assertRunId, NamingError } from "../training-shared/naming";
+import { assertRunId, NamingError } from "../pipeline-shared/naming";
 import type { TrainConfig } from "./config";
 
 /** Raised when an `etl_completed` message cannot start training; the message names what is wrong. */
-export class InputError extends Error {
-  override readonly name = "InputError";
+export class EtlMessageError extends Error {
+  override readonly name = "EtlMessageError";
 }
 
 /** The part of the ETL's `etl_completed` detail this function relies on. */
@@ -18,10 +18,10 @@ export interface EtlCompleted {
   readonly source?: Readonly<Record<string, unknown>> | undefined;
 }
 
-function count(message: Record<string, unknown>, field: string): number {
+function positiveCount(message: Record<string, unknown>, field: string): number {
   const value = message[field];
   if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-    throw new InputError(`${field} must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new EtlMessageError(`${field} must be a positive integer, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -29,7 +29,7 @@ function count(message: Record<string, unknown>, field: string): number {
 function labelCounts(value: unknown): Record<string, number> {
   if (value === undefined) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InputError(
+    throw new EtlMessageError(
       `label_counts must be an object of label -> document count, got ${JSON.stringify(value)}`,
     );
   }
@@ -37,7 +37,7 @@ function labelCounts(value: unknown): Record<string, number> {
   const bad = entries
     .filter(([, n]) => typeof n !== "number" || !Number.isInteger(n) || n < 0)
     .map(([k]) => k);
-  if (bad.length > 0) throw new InputError(`label_counts has non-integer counts for: ${bad.join(", ")}`);
+  if (bad.length > 0) throw new EtlMessageError(`label_counts has non-integer counts for: ${bad.join(", ")}`);
   return Object.fromEntries(entries) as Record<string, number>;
 }
 
@@ -63,13 +63,13 @@ export function parseEtlCompleted(message: Record<string, unknown>, config: Trai
   try {
     runId = assertRunId(message.run_id);
   } catch (cause) {
-    if (cause instanceof NamingError) throw new InputError(cause.message, { cause });
+    if (cause instanceof NamingError) throw new EtlMessageError(cause.message, { cause });
     throw cause;
   }
   const uri = message.training_data_uri;
   const expected = expectedTrainingDataUri(config, runId);
   if (typeof uri !== "string" || (uri !== expected && `${uri}/` !== expected)) {
-    throw new InputError(
+    throw new EtlMessageError(
       `training_data_uri must be ${expected} for run ${runId}, got ${JSON.stringify(uri)}`,
     );
   }
@@ -80,8 +80,8 @@ export function parseEtlCompleted(message: Record<string, unknown>, config: Trai
     training_data_uri: expected,
     report_uri: typeof report === "string" ? report : undefined,
     label_counts: labelCounts(message.label_counts),
-    label_count: count(message, "label_count"),
-    document_count: count(message, "document_count"),
+    label_count: positiveCount(message, "label_count"),
+    document_count: positiveCount(message, "document_count"),
     source: typeof source === "object" && source !== null ? (source as Record<string, unknown>) : undefined,
   };
 }

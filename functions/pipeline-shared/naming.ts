@@ -3,7 +3,7 @@
  * finds them again, so both derive every name from the run id with these functions and nothing else.
  */
 import { type ClassifierArnParts, classifierArn, parseClassifierArn } from "../../contract/arns";
-import { RUN_ID_MAX_LENGTH, runLayout } from "../../contract/data-layout";
+import { RUN_ID_MAX_LENGTH } from "../../contract/data-layout";
 
 /** Raised when a run id, prefix or name cannot become a valid Comprehend classifier name. */
 export class NamingError extends Error {
@@ -86,16 +86,4 @@ export function partitionAndAccount(arn: string): { partition: string; account: 
   const match = /^arn:([a-z0-9-]+):[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$/.exec(arn);
   if (!match?.[1] || !match[2]) return undefined;
   return { partition: match[1], account: match[2] };
-}
-
-/** Splits `s3://bucket/key` into its parts; undefined for anything else. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match?.[1]) return undefined;
-  return { bucket: match[1], key: match[2] ?? "" };
-}
-
-/** Where the ETL writes the run's training data report, under the stack's reports prefix. */
-export function reportKey(reportsPrefix: string, runId: string): string {
-  return runLayout({ prepped: "", reports: reportsPrefix, output: "" }, runId).reportKey;
 }
