@@ -3,9 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { cutPoint, normalizeText, normalizeUtf8, TrainingCsvWriter } from "../../../functions/etl/documents";
-import { isUnsafeEntryName, labelFromEntryName } from "../../../functions/etl/seoss";
-import { makeRunId } from "../../../functions/etl/source";
-import { decodeS3Key } from "../../../functions/shared/s3";
 import { rng } from "../../fixtures/etl/seoss-fixture";
 
 /** The byte path on a string: normalise, then cut to `maxBytes` as the writer does. */
@@ -204,54 +201,5 @@ describe("TrainingCsvWriter", () => {
     expect(added).toBe(false);
     expect(writer.stats).toMatchObject({ documents: 0, cut: 1, emptyDropped: 1 });
     expect(await readFile(path, "utf8")).toBe("");
-  });
-});
-
-describe("zip entry names", () => {
-  it("labels a member by its file name before the first dot, upper-cased", () => {
-    expect(labelFromEntryName("dataverse_files/spark.sqlite3.bz2")).toBe("SPARK");
-    expect(labelFromEntryName("Hadoop-HDFS.sqlite3.bz2")).toBe("HADOOP-HDFS");
-  });
-
-  it("flags absolute and climbing names", () => {
-    expect(isUnsafeEntryName("../x.sqlite3.bz2")).toBe(true);
-    expect(isUnsafeEntryName("a/../../x.sqlite3.bz2")).toBe(true);
-    expect(isUnsafeEntryName("/etc/x.sqlite3.bz2")).toBe(true);
-    expect(isUnsafeEntryName("C:\\x.sqlite3.bz2")).toBe(true);
-    expect(isUnsafeEntryName("a/..b/x.sqlite3.bz2")).toBe(false);
-  });
-});
-
-describe("makeRunId", () => {
-  const source = { bucket: "data", key: "raw_data/dataverse_files.zip", versionId: "v1" };
-
-  it("is the same for every delivery of one object version", () => {
-    expect(makeRunId(source)).toBe(makeRunId({ ...source }));
-    expect(makeRunId(source)).not.toBe(makeRunId({ ...source, versionId: "v2" }));
-  });
-
-  it("is a readable slug plus 12 hex digits", () => {
-    expect(makeRunId(source)).toMatch(/^dataverse-files-[0-9a-f]{12}$/);
-  });
-
-  it("stays within 37 characters of [a-z0-9-] for any key", () => {
-    const ids = [
-      makeRunId({ bucket: "b", key: `raw_data/${"Ünïcode Über Long Name ".repeat(5)}.zip`, eTag: '"abc"' }),
-      makeRunId({ bucket: "b", key: "raw_data/___.csv", eTag: '"abc"' }),
-      makeRunId({ bucket: "b", key: "raw_data/a----------------------------b.zip" }),
-    ];
-    for (const id of ids) expect(id).toMatch(/^[a-z0-9]([a-z0-9-]{0,35}[a-z0-9])?$/);
-    expect(ids[1]).toMatch(/^dataset-[0-9a-f]{12}$/);
-  });
-
-  it("uses the ETag when the bucket gives no version", () => {
-    const a = makeRunId({ bucket: "b", key: "raw_data/x.zip", eTag: '"1"' });
-    expect(a).not.toBe(makeRunId({ bucket: "b", key: "raw_data/x.zip", eTag: '"2"' }));
-  });
-});
-
-describe("decodeS3Key", () => {
-  it("decodes the URL encoding of S3 notifications, + meaning space", () => {
-    expect(decodeS3Key("raw_data/my+data+%282024%29.zip")).toBe("raw_data/my data (2024).zip");
   });
 });
