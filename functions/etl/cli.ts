@@ -283,7 +283,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (typeof module !== "undefined" && require.main === module) {
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

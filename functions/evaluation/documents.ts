@@ -1,0 +1,66 @@
+/**
+ * The documents to evaluate, read from the ETL's output: CSV files of `label,text` records, one per line (the
+ * ETL collapses whitespace, so no record spans lines), exactly what Comprehend would train on.
+ */
+import { createReadStream } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parse } from "csv-parse/sync";
+import { seededRandom } from "./split";
+
+export interface LabelledDocument {
+  readonly label: string;
+  readonly text: string;
+}
+
+export class EvaluationInputError extends Error {
+  override readonly name = "EvaluationInputError";
+}
+
+async function trainingFiles(dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith(".csv")).sort();
+  if (files.length === 0)
+    throw new EvaluationInputError(`${dir} holds no training CSV files (the ETL writes them)`);
+  return files.map((name) => join(dir, name));
+}
+
+async function* lines(path: string): AsyncGenerator<string> {
+  for await (const line of createInterface({
+    input: createReadStream(path),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    if (line !== "") yield line;
+  }
+}
+
+/**
+ * Reads the documents, keeping each with probability `maxDocuments / total` (seeded, so label proportions hold
+ * on average and a rerun reads the same ones). Returns the total before sampling too.
+ */
+export async function readTrainingDocuments(
+  dir: string,
+  maxDocuments: number,
+  seed: number,
+): Promise<{ documents: LabelledDocument[]; total: number }> {
+  const files = await trainingFiles(dir);
+  let total = 0;
+  for (const file of files) for await (const _ of lines(file)) total++;
+  const keep = total <= maxDocuments ? 1 : maxDocuments / total;
+  const random = seededRandom(seed ^ 0x5bd1e995);
+  const documents: LabelledDocument[] = [];
+  for (const file of files) {
+    let number = 0;
+    for await (const line of lines(file)) {
+      number++;
+      if (keep < 1 && random() >= keep) continue;
+      const record = parse(line) as string[][];
+      const [label, text] = record[0] ?? [];
+      if (label === undefined || text === undefined) {
+        throw new EvaluationInputError(`${file} line ${number} is not a "label,text" record`);
+      }
+      documents.push({ label, text });
+    }
+  }
+  return { documents, total };
+}

@@ -1,0 +1,173 @@
+/**
+ * The evaluation as a person reads it: one self-contained HTML page (no scripts, fonts or images fetched) with the
+ * headline numbers, the per-label table, the most confused pairs, and the confusion matrix drawn as heat maps,
+ * counts and row-normalised. The matrix is drawn by Vega-Lite, rendered to SVG by Vega without a browser.
+ */
+import { parse as parseVega, View } from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { Evaluation } from "./evaluate";
+
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+const LABEL_CHARACTERS = 32;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The heat map's Vega-Lite specification: one cell per (actual, predicted), labelled with its value. */
+export function confusionMatrixSpec(evaluation: Evaluation, normalised: boolean): TopLevelSpec {
+  const { labels } = evaluation;
+  const matrix = evaluation.metrics.confusionMatrix;
+  const cells = labels.flatMap((actual, a) => {
+    const row = matrix[a] as readonly number[];
+    const total = row.reduce((sum, n) => sum + n, 0);
+    return labels.map((predicted, p) => {
+      const count = row[p] as number;
+      const value = normalised ? (total === 0 ? 0 : count / total) : count;
+      return {
+        actual,
+        predicted,
+        value,
+        text: normalised ? (count === 0 ? "" : `${Math.round(value * 100)}`) : count === 0 ? "" : `${count}`,
+      };
+    });
+  });
+  const cell = labels.length > 20 ? 18 : labels.length > 10 ? 28 : 40;
+  const axis = { labelLimit: 180, labelFontSize: 11, titleFontSize: 12 };
+  const scale = { domain: labels };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: normalised ? "Confusion matrix, % of each actual label" : "Confusion matrix, documents",
+    data: { values: cells },
+    width: cell * labels.length,
+    height: cell * labels.length,
+    encoding: {
+      x: {
+        field: "predicted",
+        type: "nominal",
+        sort: labels,
+        scale,
+        title: "predicted label",
+        axis: { ...axis, labelAngle: -50 },
+      },
+      y: { field: "actual", type: "nominal", sort: labels, scale, title: "actual label", axis },
+    },
+    layer: [
+      {
+        mark: { type: "rect", stroke: "#ffffff", strokeWidth: 0.5 },
+        encoding: {
+          color: {
+            field: "value",
+            type: "quantitative",
+            scale: { scheme: "blues", ...(normalised ? { domain: [0, 1] } : {}) },
+            legend: { title: normalised ? "share" : "documents", format: normalised ? ".0%" : "d" },
+          },
+          tooltip: [
+            { field: "actual", type: "nominal" },
+            { field: "predicted", type: "nominal" },
+            { field: "value", type: "quantitative", format: normalised ? ".1%" : "d" },
+          ],
+        },
+      },
+      {
+        mark: { type: "text", fontSize: labels.length > 20 ? 8 : 10 },
+        encoding: {
+          text: { field: "text", type: "nominal" },
+          color: {
+            condition: {
+              test: `datum.value > ${normalised ? 0.5 : 0.5 * maxOf(matrix)}`,
+              value: "white",
+            },
+            value: "#1f2937",
+          },
+        },
+      },
+    ],
+    config: { view: { stroke: null }, font: "Helvetica, Arial, sans-serif" },
+  } as TopLevelSpec;
+}
+
+function maxOf(matrix: readonly (readonly number[])[]): number {
+  return Math.max(1, ...matrix.flat());
+}
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new View(parseVega(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export interface RenderedReport {
+  readonly html: string;
+  /** The counts heat map on its own. */
+  readonly svg: string;
+}
+
+export async function renderReport(evaluation: Evaluation, title: string): Promise<RenderedReport> {
+  const [counts, shares] = await Promise.all([
+    renderSvg(confusionMatrixSpec(evaluation, false)),
+    renderSvg(confusionMatrixSpec(evaluation, true)),
+  ]);
+  const m = evaluation.metrics;
+  const short = (label: string) =>
+    label.length > LABEL_CHARACTERS ? `${label.slice(0, LABEL_CHARACTERS - 1)}…` : label;
+  const rows = [...m.labels]
+    .sort((a, b) => a.f1 - b.f1 || a.label.localeCompare(b.label))
+    .map(
+      (l) =>
+        `<tr><td title="${escapeHtml(l.label)}">${escapeHtml(short(l.label))}</td><td>${percent(l.precision)}</td><td>${percent(l.recall)}</td><td>${percent(l.f1)}</td><td>${l.support.toLocaleString("en-US")}</td></tr>`,
+    )
+    .join("\n");
+  const pairs = evaluation.mostConfused
+    .map(
+      (pair) =>
+        `<li><strong>${escapeHtml(pair.actual)}</strong> taken for <strong>${escapeHtml(pair.predicted)}</strong>: ${pair.count} documents (${percent(pair.share)} of ${escapeHtml(pair.actual)})<ul>${pair.examples.map((e) => `<li>${escapeHtml(e)}</li>`).join("")}</ul></li>`,
+    )
+    .join("\n");
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body { font-family: Helvetica, Arial, sans-serif; margin: 2rem; color: #1f2937; max-width: 1200px; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+.headline { display: flex; gap: 2rem; flex-wrap: wrap; }
+.headline div { background: #eff6ff; padding: 0.75rem 1.25rem; border-radius: 6px; }
+.headline strong { display: block; font-size: 1.6rem; }
+table { border-collapse: collapse; } td, th { padding: 0.25rem 0.75rem; text-align: right; border-bottom: 1px solid #e5e7eb; }
+td:first-child, th:first-child { text-align: left; }
+.matrix { overflow-x: auto; } .note { color: #6b7280; font-size: 0.9rem; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<div class="headline">
+<div>accuracy<strong id="accuracy">${percent(m.accuracy)}</strong></div>
+<div>macro-F1<strong id="macro-f1">${percent(m.macroF1)}</strong></div>
+<div>weighted F1<strong>${percent(m.weightedF1)}</strong></div>
+<div>documents<strong>${evaluation.documents.toLocaleString("en-US")}</strong></div>
+<div>labels<strong>${evaluation.labels.length}</strong></div>
+</div>
+<p class="note">${escapeHtml(evaluation.model.kind)}; ${escapeHtml(evaluation.split.method)}: ${escapeHtml(evaluation.split.why)}. A local baseline: Comprehend's own model is usually as good or better.</p>
+<h2>Per label, weakest first</h2>
+<table id="per-label"><thead><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<h2>Most confused pairs</h2>
+<ol id="confused">
+${pairs || "<li>none</li>"}
+</ol>
+<h2>Confusion matrix</h2>
+<div class="matrix" id="matrix-counts">${counts}</div>
+<div class="matrix" id="matrix-shares">${shares}</div>
+</body>
+</html>
+`;
+  return { html, svg: counts };
+}
