@@ -6,7 +6,7 @@
  *
  * Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ETL_DEFAULTS } from "../../contract/environment";
@@ -121,6 +121,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!args) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (!(await stat(args.input).catch(() => undefined))) {
+    process.stderr.write(`error: --input ${args.input} does not exist\n`);
+    return 2;
   }
   const progress = (message: string) => process.stderr.write(`${message}\n`);
   const workDir = await mkdtemp(join(args.out === "/" ? "/tmp" : resolve(args.out, ".."), ".evaluate-work-"));
