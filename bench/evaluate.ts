@@ -13,7 +13,7 @@ import { evaluateDocuments, planSplit } from "../functions/evaluation/evaluate";
 import { prepareDocuments } from "../functions/evaluation/prepare";
 import { benchArgs, wholeNumber } from "./args";
 
-const USAGE = `Usage: npm run bench:evaluate -- --input <ETL output folder | zip | csv> [--label-column <c>] [--text-columns <a,b>] [--max-documents 200000]
+const USAGE = `Usage: npm run bench:evaluate -- --input <ETL output folder | zip | csv> [--label-column <c>] [--text-columns <a,b>] [--max-documents 100000]
 
 Runs our evaluation and scikit-learn's TfidfVectorizer(sublinear_tf=True, ngram_range=(1,2), min_df=2) +
 LinearSVC on the same documents and split, and prints both scores and times. Needs /usr/bin/python3 with
@@ -22,7 +22,7 @@ const values = benchArgs(USAGE, {
   input: { type: "string" },
   "label-column": { type: "string" },
   "text-columns": { type: "string" },
-  "max-documents": { type: "string", default: "200000" },
+  "max-documents": { type: "string", default: "100000" },
 });
 if (!values.input) {
   console.error(`--input is required\n\n${USAGE}`);

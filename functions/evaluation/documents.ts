@@ -3,7 +3,7 @@
  * ETL collapses whitespace, so no record spans lines), exactly what Comprehend would train on.
  */
 import { createReadStream } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parse } from "csv-parse/sync";
@@ -25,6 +25,24 @@ async function trainingFiles(dir: string): Promise<string[]> {
   return files.map((name) => join(dir, name));
 }
 
+/** The ETL's report says how many documents it wrote, which saves reading everything twice. */
+async function reportedDocumentCount(dir: string): Promise<number | undefined> {
+  try {
+    const report = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as {
+      document_count?: unknown;
+    };
+    return typeof report.document_count === "number" ? report.document_count : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function countLines(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const file of files) for await (const _ of lines(file)) total++;
+  return total;
+}
+
 async function* lines(path: string): AsyncGenerator<string> {
   for await (const line of createInterface({
     input: createReadStream(path),
@@ -44,8 +62,7 @@ export async function readTrainingDocuments(
   seed: number,
 ): Promise<{ documents: LabelledDocument[]; total: number }> {
   const files = await trainingFiles(dir);
-  let total = 0;
-  for (const file of files) for await (const _ of lines(file)) total++;
+  const total = (await reportedDocumentCount(dir)) ?? (await countLines(files));
   const keep = total <= maxDocuments ? 1 : maxDocuments / total;
   const random = seededRandom(seed ^ 0x5bd1e995);
   const documents: LabelledDocument[] = [];

@@ -8,7 +8,7 @@ import type { SparseVector } from "./text-features";
 
 export interface LinearSvmOptions {
   readonly c?: number;
-  /** Stop when the largest projected gradient of an epoch falls below this (liblinear's eps for the dual). */
+  /** Stop when an epoch's projected gradients span less than this (liblinear's stopping rule, eps = 0.1). */
   readonly tolerance?: number;
   readonly maxEpochs?: number;
   readonly random?: () => number;
@@ -31,7 +31,8 @@ export function trainLinearSvm(
 ): LinearSvmModel {
   const c = options.c ?? 1;
   const tolerance = options.tolerance ?? 0.1;
-  const maxEpochs = options.maxEpochs ?? 100;
+  // Text problems converge in a handful of epochs; a cap bounds the time on data whose labels do not separate.
+  const maxEpochs = options.maxEpochs ?? 10;
   const random = options.random ?? Math.random;
   const stride = dimension + 1;
   const weights = new Float32Array(labelNames.length * stride);
@@ -49,18 +50,23 @@ export function trainLinearSvm(
   const epochs: number[] = [];
   for (let k = 0; k < labelNames.length; k++) {
     alpha.fill(0);
-    const offset = k * stride;
-    const w = weights.subarray(offset, offset + stride);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const w = weights.subarray(k * stride, (k + 1) * stride);
+    // liblinear's shrinking: a document whose multiplier is 0 and whose gradient is beyond last epoch's largest
+    // projected gradient is set aside until the active ones converge; then all are checked once more.
+    let active = n;
+    let largestBefore = Number.POSITIVE_INFINITY;
     let epoch = 0;
     for (; epoch < maxEpochs; epoch++) {
-      for (let i = n - 1; i > 0; i--) {
+      for (let i = active - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         const t = order[i] as number;
         order[i] = order[j] as number;
         order[j] = t;
       }
-      let largest = 0;
-      for (let p = 0; p < n; p++) {
+      let largest = Number.NEGATIVE_INFINITY;
+      let smallest = Number.POSITIVE_INFINITY;
+      for (let p = 0; p < active; p++) {
         const i = order[p] as number;
         const x = vectors[i] as SparseVector;
         const y = labels[i] === k ? 1 : -1;
@@ -68,8 +74,19 @@ export function trainLinearSvm(
         for (let j = 0; j < x.indices.length; j++)
           margin += (w[x.indices[j] as number] as number) * (x.values[j] as number);
         const gradient = y * margin - 1 + diagonal * (alpha[i] as number);
-        const projected = (alpha[i] as number) === 0 ? Math.min(gradient, 0) : gradient;
-        if (Math.abs(projected) > largest) largest = Math.abs(projected);
+        let projected = gradient;
+        if ((alpha[i] as number) === 0) {
+          if (gradient > largestBefore) {
+            active--;
+            order[p] = order[active] as number;
+            order[active] = i;
+            p--;
+            continue;
+          }
+          if (gradient > 0) projected = 0;
+        }
+        if (projected > largest) largest = projected;
+        if (projected < smallest) smallest = projected;
         if (projected === 0) continue;
         const before = alpha[i] as number;
         const after = Math.max(before - gradient / (qd[i] as number), 0);
@@ -82,9 +99,16 @@ export function trainLinearSvm(
         }
         w[dimension] = (w[dimension] as number) + step;
       }
-      if (largest < tolerance) break;
+      if (largest - smallest <= tolerance) {
+        if (active === n) break;
+        active = n;
+        largestBefore = Number.POSITIVE_INFINITY;
+        continue;
+      }
+      // (liblinear also tracks the smallest, for multipliers at the upper bound C; squared hinge has none.)
+      largestBefore = largest <= 0 ? Number.POSITIVE_INFINITY : largest;
     }
-    epochs.push(epoch + 1);
+    epochs.push(Math.min(epoch + 1, maxEpochs));
   }
   return { labels: labelNames, dimension, weights, epochs };
 }
