@@ -28,6 +28,8 @@ export interface RunLayout {
   readonly rejectedKey: string;
   /** Comprehend writes `<account>-CLR-<job>/output/output.tar.gz` under it. */
   readonly outputPrefix: string;
+  /** The local baseline the ETL trains before Comprehend does: metrics, page and heat map. */
+  readonly baseline: { readonly json: string; readonly html: string; readonly svg: string };
 }
 
 export function runLayout(
@@ -39,6 +41,11 @@ export function runLayout(
     reportKey: `${prefixes.reports}${runId}/report.json`,
     rejectedKey: `${prefixes.reports}${runId}/rejected.json`,
     outputPrefix: `${prefixes.output}${runId}/`,
+    baseline: {
+      json: `${prefixes.reports}${runId}/evaluation.json`,
+      html: `${prefixes.reports}${runId}/evaluation.html`,
+      svg: `${prefixes.reports}${runId}/confusion-matrix.svg`,
+    },
   };
 }
 

@@ -1,6 +1,10 @@
 import { Fn, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
-import { DEFAULT_TRAINING_PRICE_PER_HOUR, ETL_DEFAULTS } from "../contract/environment";
+import {
+  DEFAULT_BASELINE_MAX_DOCUMENTS,
+  DEFAULT_TRAINING_PRICE_PER_HOUR,
+  ETL_DEFAULTS,
+} from "../contract/environment";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { type DataStore, dataStoreFromState } from "./constructs/data-store";
 import { NotificationTopic } from "./constructs/notification-topic";
@@ -173,6 +177,20 @@ export class TrainingStack extends AppStack {
             condition: hcl("var.training_price_per_hour > 0"),
             errorMessage: "training_price_per_hour must be a positive number of US dollars.",
           },
+        ],
+      }).numberValue,
+      baselineMaxDocuments: variable("baseline_max_documents", {
+        type: "number",
+        description:
+          "Documents the ETL samples for its local baseline (a linear model's accuracy and confusion matrix, in the ready-for-training email) before Comprehend trains; 0 turns it off.",
+        default: DEFAULT_BASELINE_MAX_DOCUMENTS,
+        validation: [
+          wholeNumberBetween(
+            "baseline_max_documents",
+            0,
+            200000,
+            "about a minute per 100,000 on the function's cores",
+          ),
         ],
       }).numberValue,
       classifierCheckSchedule: variable("classifier_check_schedule", {

@@ -8,8 +8,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event } from "aws-lambda";
 import { checkPrefix } from "../../contract/data-layout";
-import { ETL_DEFAULTS, ETL_ENVIRONMENT } from "../../contract/environment";
-import { ConfigError, readContract, readPositiveInt } from "../shared/config";
+import { DEFAULT_BASELINE_MAX_DOCUMENTS, ETL_DEFAULTS, ETL_ENVIRONMENT } from "../../contract/environment";
+import { runBaseline } from "../evaluation/baseline";
+import { ConfigError, readContract, readNonNegativeInt, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import { processUpload, type UploadOutcome } from "./process-upload";
 import { isDatasetKey, parseS3Event } from "./source";
@@ -32,6 +33,22 @@ const settings = {
   maxDocBytes: readPositiveInt("MAX_DOC_BYTES", config.MAX_DOC_BYTES, ETL_DEFAULTS.maxDocBytes),
   columnSettings: { label: "the csv_label_column variable", text: "the csv_text_columns variable" },
 };
+const baselineMaxDocuments = readNonNegativeInt(
+  "BASELINE_MAX_DOCUMENTS",
+  config.BASELINE_MAX_DOCUMENTS,
+  DEFAULT_BASELINE_MAX_DOCUMENTS,
+);
+const baseline =
+  baselineMaxDocuments === 0
+    ? undefined
+    : (trainingDataDir: string, runId: string) =>
+        runBaseline(trainingDataDir, {
+          maxDocuments: baselineMaxDocuments,
+          title: `Baseline for run ${runId}: how well its labels can be told apart`,
+          // Vega is an ES module with top-level await: loaded when a page is drawn, not at cold start.
+          render: async (evaluation, title) =>
+            (await import("../evaluation/report-page")).renderReport(evaluation, title),
+        });
 
 const logger = createLogger("etl");
 const s3 = new S3Client({});
@@ -57,6 +74,7 @@ export const handler = async (event: S3Event, context: Context): Promise<UploadO
           reportsPrefix: config.REPORTS_PREFIX,
           settings,
           invocationId: context.awsRequestId,
+          ...(baseline ? { baseline } : {}),
         }),
       );
     } catch (error) {

@@ -2,6 +2,7 @@
  * What the operator reads (email text) and what subscribed functions parse (event detail), built from the
  * ETL report. Pure.
  */
+import type { BaselineSummary } from "../evaluation/baseline";
 import { labelsByDocumentCount } from "../shared/labels";
 import type { EtlReport } from "./etl";
 import type { SourceObject } from "./source";
@@ -21,7 +22,36 @@ export function sourceDetail(source: SourceObject) {
   };
 }
 
-export function completedEvent(source: SourceObject, run: RunLocation, report: EtlReport) {
+/** The baseline's figures and page, or why there are none. */
+export type BaselineOutcome = (BaselineSummary & { readonly page_uri: string }) | { readonly error: string };
+
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+
+function baselineLines(baseline: BaselineOutcome | undefined): string[] {
+  if (!baseline) return [];
+  if ("error" in baseline) return ["", `No baseline this time (${baseline.error}); training goes ahead.`];
+  const sample = baseline.sampled_from > baseline.documents ? ` (a sample of ${baseline.sampled_from})` : "";
+  return [
+    "",
+    `Baseline before training: a local linear model on ${baseline.documents} documents${sample} (${baseline.split}):`,
+    `  Accuracy ${percent(baseline.accuracy)}, macro-F1 ${percent(baseline.macro_f1)}, weighted F1 ${percent(baseline.weighted_f1)}`,
+    `  Weakest labels: ${baseline.weakest_labels.map((l) => `${l.label} (F1 ${percent(l.f1)})`).join(", ")}`,
+    ...(baseline.most_confused.length > 0
+      ? [
+          `  Most confused: ${baseline.most_confused.map((p) => `${p.actual} taken for ${p.predicted} (${p.count})`).join(", ")}`,
+        ]
+      : []),
+    `  Page with the per-label table and the confusion matrix: ${baseline.page_uri}`,
+    "  (download it with aws s3 cp and open it in a browser). Comprehend's model is usually as good or better.",
+  ];
+}
+
+export function completedEvent(
+  source: SourceObject,
+  run: RunLocation,
+  report: EtlReport,
+  baseline?: BaselineOutcome,
+) {
   const labels = labelsByDocumentCount(report.label_counts)
     .map(([label, n]) => `  ${label}: ${n}`)
     .join("\n");
@@ -60,6 +90,7 @@ export function completedEvent(source: SourceObject, run: RunLocation, report: E
   }
   if (dropped.length > 0) lines.push("", `${capitalize(dropped.join("; "))}.`);
   for (const warning of report.warnings) lines.push("", `Warning: ${warning}.`);
+  lines.push(...baselineLines(baseline));
   lines.push(
     "",
     `Training data: ${run.trainingDataUri}`,
@@ -81,6 +112,7 @@ export function completedEvent(source: SourceObject, run: RunLocation, report: E
       document_count: report.document_count,
       left_out_labels: report.left_out_labels.map((l) => l.label),
       training_data_bytes: report.output.bytes,
+      ...(baseline ? { baseline } : {}),
       source: sourceDetail(source),
     },
   };

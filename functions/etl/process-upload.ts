@@ -13,11 +13,12 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { Upload } from "@aws-sdk/lib-storage";
-import { runLayout } from "../../contract/data-layout";
+import { type RunLayout, runLayout } from "../../contract/data-layout";
+import type { BaselineArtifacts } from "../evaluation/baseline";
 import { publishEvent } from "../shared/events";
 import { InputError } from "./errors";
 import { type EtlReport, type EtlSettings, runEtl } from "./etl";
-import { completedEvent, failedEvent, sourceDetail } from "./outgoing-events";
+import { type BaselineOutcome, completedEvent, failedEvent, sourceDetail } from "./outgoing-events";
 import { makeRunId, type SourceObject } from "./source";
 
 export interface EtlDeps {
@@ -31,6 +32,8 @@ export interface EtlDeps {
   readonly settings: EtlSettings;
   /** Unique per invocation (the Lambda request id): concurrent duplicate deliveries get separate directories. */
   readonly invocationId?: string;
+  /** The local baseline on the run's training data; absent when turned off. */
+  readonly baseline?: (trainingDataDir: string, runId: string) => Promise<BaselineArtifacts>;
 }
 
 export type UploadOutcome =
@@ -40,6 +43,43 @@ export type UploadOutcome =
 
 /** Longer than the 15-minute Lambda timeout: a directory this old belongs to no running invocation. */
 const STALE_WORK_DIR_MS = 20 * 60 * 1000;
+
+/**
+ * Evaluates the local baseline and stores its files beside the report. A baseline that fails is reported in
+ * the email, never in the way of training: the data passed the ETL's checks.
+ */
+async function uploadBaseline(
+  deps: EtlDeps,
+  bucket: string,
+  layout: RunLayout,
+  outDir: string,
+  runId: string,
+): Promise<BaselineOutcome | undefined> {
+  if (!deps.baseline) return undefined;
+  try {
+    const started = performance.now();
+    const artifacts = await deps.baseline(outDir, runId);
+    const files = [
+      [layout.baseline.json, artifacts.json, "application/json"],
+      [layout.baseline.html, artifacts.html, "text/html; charset=utf-8"],
+      [layout.baseline.svg, artifacts.svg, "image/svg+xml"],
+    ] as const;
+    for (const [Key, Body, ContentType] of files) {
+      await deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType }));
+    }
+    deps.logger.info("Baseline evaluated", {
+      macro_f1: artifacts.summary.macro_f1,
+      documents: artifacts.summary.documents,
+      ms: Math.round(performance.now() - started),
+    });
+    return { ...artifacts.summary, page_uri: `s3://${bucket}/${layout.baseline.html}` };
+  } catch (error) {
+    deps.logger.warn("Baseline evaluation failed; training goes ahead without it", {
+      error: (error as Error).message,
+    });
+    return { error: (error as Error).message };
+  }
+}
 
 export async function processUpload(source: SourceObject, deps: EtlDeps): Promise<UploadOutcome> {
   const runId = makeRunId(source);
@@ -116,9 +156,10 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
         "text/csv",
       );
     }
+    const baseline = await uploadBaseline(deps, source.bucket, layout, outDir, runId);
     // Publish before writing the report: the report marks a finished run, so a failure in between makes the
     // retry publish again (the train function is idempotent per run id) instead of never publishing.
-    await publishEvent(deps.sns, deps.topicArn, completedEvent(source, run, report));
+    await publishEvent(deps.sns, deps.topicArn, completedEvent(source, run, report, baseline));
     const fullReport = {
       run_id: runId,
       source: sourceDetail(source),

@@ -33,6 +33,16 @@ export function readContract<C extends Parameters<typeof readEnvironment>[0]>(
   }
 }
 
+/** Parses a whole-number setting that may be 0 (off). */
+export function readNonNegativeInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) {
+    throw new ConfigError(`${name} must be a whole number (0 turns it off), got "${value}"`);
+  }
+  return parsed;
+}
+
 /** Parses a positive integer setting, failing loudly instead of silently falling back to a default. */
 export function readPositiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === "") return fallback;

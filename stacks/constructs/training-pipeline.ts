@@ -27,6 +27,8 @@ export interface TrainingPipelineSettings {
   readonly csvTextColumns: string;
   readonly trainingPricePerHour: number;
   readonly classifierCheckSchedule: string;
+  /** Documents the ETL's local baseline samples; 0 turns it off. */
+  readonly baselineMaxDocuments: number;
 }
 
 export interface TrainingPipelineProps {
@@ -102,6 +104,7 @@ export class TrainingPipeline extends Construct {
         MAX_DOC_BYTES: `${settings.maxDocBytes}`,
         CSV_LABEL_COLUMN: settings.csvLabelColumn,
         CSV_TEXT_COLUMNS: settings.csvTextColumns,
+        BASELINE_MAX_DOCUMENTS: `${settings.baselineMaxDocuments}`,
       }),
       statements: [
         {
