@@ -75,6 +75,11 @@ describe("the contract between the stacks and the functions", () => {
       reportKey: "reports/tickets-0123456789ab/report.json",
       rejectedKey: "reports/tickets-0123456789ab/rejected.json",
       outputPrefix: "output_data/tickets-0123456789ab/",
+      baseline: {
+        json: "reports/tickets-0123456789ab/evaluation.json",
+        html: "reports/tickets-0123456789ab/evaluation.html",
+        svg: "reports/tickets-0123456789ab/confusion-matrix.svg",
+      },
     });
     for (const prefix of Object.values(DATA_PREFIXES)) expect(checkPrefix("P", prefix)).toBeUndefined();
     for (const bad of ["", "/raw/", "raw", "raw//"])

@@ -4,7 +4,12 @@ import { synthesizeApp } from "../stacks/synthesized";
 
 const root = join(__dirname, "..", "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
-const guides = ["README.md", ...readdirSync(join(root, "docs")).map((file) => join("docs", file))];
+const guides = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((file) => file.endsWith(".md"))
+    .map((file) => join("docs", file)),
+];
 const scripts = Object.keys(JSON.parse(read("package.json")).scripts);
 const tfvarsExample = read("terraform.tfvars.example");
 

@@ -41,7 +41,12 @@ export function trainingFinishedEmail(): string {
 
 export function documentedCommands(): DocumentedCommand[] {
   const read = (path: string) => readFileSync(join(repoRoot, path), "utf8");
-  const guides = ["README.md", ...readdirSync(join(repoRoot, "docs")).map((file) => join("docs", file))];
+  const guides = [
+    "README.md",
+    ...readdirSync(join(repoRoot, "docs"))
+      .filter((file) => file.endsWith(".md"))
+      .map((file) => join("docs", file)),
+  ];
   const workflows = readdirSync(join(repoRoot, ".github", "workflows")).map((f) =>
     join(".github", "workflows", f),
   );

@@ -249,7 +249,12 @@ describe("the email's tfvars line and the plan review of the user's own file", (
 /** Every user-facing script the README and docs name (not the developer's checks). */
 const documentedScripts = [
   ...new Set(
-    ["README.md", ...readdirSync(join(repoRoot, "docs")).map((f) => join("docs", f))].flatMap((path) =>
+    [
+      "README.md",
+      ...readdirSync(join(repoRoot, "docs"))
+        .filter((file) => file.endsWith(".md"))
+        .map((f) => join("docs", f)),
+    ].flatMap((path) =>
       [...readFileSync(join(repoRoot, path), "utf8").matchAll(/npm run ([a-z][a-z0-9:-]*)/g)].map(
         (m) => m[1] as string,
       ),
