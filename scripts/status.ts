@@ -60,8 +60,14 @@ function regionOf(outputs: StackOutputs | undefined, env: NodeJS.ProcessEnv): st
   return region;
 }
 
+async function readJson(s3: S3Client, bucket: string, key: string): Promise<Record<string, unknown>> {
+  const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse((await body.Body?.transformToString("utf8")) ?? "{}") as Record<string, unknown>;
+}
+
 async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<RunFacts[]> {
   const objects: { key: string; modified?: Date | undefined }[] = [];
+  const baselines = new Set<string>();
   let token: string | undefined;
   do {
     const page = await s3.send(
@@ -71,6 +77,7 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
       if (object.Key?.endsWith("/report.json") || object.Key?.endsWith("/rejected.json")) {
         objects.push({ key: object.Key, modified: object.LastModified });
       }
+      if (object.Key?.endsWith("/evaluation.json")) baselines.add(object.Key);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -93,7 +100,11 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
         };
       }
       const input = json.input as { name?: string } | undefined;
+      const baselineKey = key.replace(/report\.json$/, "evaluation.json");
+      const baseline = baselines.has(baselineKey) ? await readJson(s3, bucket, baselineKey) : undefined;
+      const metrics = baseline?.metrics as { macroF1?: number } | undefined;
       return {
+        baselineMacroF1: metrics?.macroF1,
         runId,
         lastModified: modified,
         input: input?.name,

@@ -15,6 +15,8 @@ export interface RunFacts {
   readonly documents?: number | undefined;
   readonly rejected?: string | undefined;
   readonly lastModified?: Date | undefined;
+  /** The ETL's local baseline (reports/<run>/evaluation.json), when it ran. */
+  readonly baselineMacroF1?: number | undefined;
 }
 
 export interface ClassifierFacts {
@@ -114,7 +116,7 @@ export function renderStatus(facts: StatusFacts): string {
   for (const run of facts.runs) {
     const what = run.rejected
       ? `rejected: ${run.rejected}`
-      : `${run.labels ?? "?"} labels, ${run.documents?.toLocaleString("en-US") ?? "?"} documents`;
+      : `${run.labels ?? "?"} labels, ${run.documents?.toLocaleString("en-US") ?? "?"} documents${run.baselineMacroF1 === undefined ? "" : `, baseline macro-F1 ${percent(run.baselineMacroF1)}`}`;
     lines.push(
       `  ${run.runId}  ${day(run.lastModified)}  ${run.input ?? ""}  ${what}`.replace(/ {3,}/g, "  "),
     );
