@@ -5,6 +5,8 @@
  */
 export const PIPELINE_EVENT_TYPES = [
   "etl_completed",
+  /** Training data ready, but the baseline is below min_baseline_macro_f1: training waits for the operator. */
+  "etl_held",
   "etl_failed",
   "training_started",
   "training_finished",

@@ -193,6 +193,18 @@ export class TrainingStack extends AppStack {
           ),
         ],
       }).numberValue,
+      minBaselineMacroF1: variable("min_baseline_macro_f1", {
+        type: "number",
+        description:
+          "Optional bar (0 to 1) for the ETL's baseline macro-F1: below it, training does not start by itself and the email gives the command that starts it. 0: no bar.",
+        default: 0,
+        validation: [
+          {
+            condition: hcl("var.min_baseline_macro_f1 >= 0 && var.min_baseline_macro_f1 <= 1"),
+            errorMessage: "min_baseline_macro_f1 must be from 0 (no bar) to 1.",
+          },
+        ],
+      }).numberValue,
       classifierCheckSchedule: variable("classifier_check_schedule", {
         type: "string",
         description:

@@ -10,7 +10,13 @@ import type { Context, S3Event } from "aws-lambda";
 import { checkPrefix } from "../../contract/data-layout";
 import { DEFAULT_BASELINE_MAX_DOCUMENTS, ETL_DEFAULTS, ETL_ENVIRONMENT } from "../../contract/environment";
 import { runBaseline } from "../evaluation/baseline";
-import { ConfigError, readContract, readNonNegativeInt, readPositiveInt } from "../shared/config";
+import {
+  ConfigError,
+  readContract,
+  readFraction,
+  readNonNegativeInt,
+  readPositiveInt,
+} from "../shared/config";
 import { createLogger } from "../shared/logger";
 import { processUpload, type UploadOutcome } from "./process-upload";
 import { isDatasetKey, parseS3Event } from "./source";
@@ -38,6 +44,7 @@ const baselineMaxDocuments = readNonNegativeInt(
   config.BASELINE_MAX_DOCUMENTS,
   DEFAULT_BASELINE_MAX_DOCUMENTS,
 );
+const minBaselineMacroF1 = readFraction("MIN_BASELINE_MACRO_F1", config.MIN_BASELINE_MACRO_F1);
 const baseline =
   baselineMaxDocuments === 0
     ? undefined
@@ -75,6 +82,7 @@ export const handler = async (event: S3Event, context: Context): Promise<UploadO
           settings,
           invocationId: context.awsRequestId,
           ...(baseline ? { baseline } : {}),
+          minBaselineMacroF1,
         }),
       );
     } catch (error) {

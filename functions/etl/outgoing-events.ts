@@ -46,11 +46,24 @@ function baselineLines(baseline: BaselineOutcome | undefined): string[] {
   ];
 }
 
+/** The one command that starts training for a finished run, whatever held it. */
+export function startTrainingCommand(runId: string): string {
+  return `npm run start-training -- --run ${runId}`;
+}
+
+/** Whether the baseline holds training back: only when a bar is set and a baseline ran below it. */
+export function heldBy(baseline: BaselineOutcome | undefined, minMacroF1: number): string | undefined {
+  if (minMacroF1 <= 0 || !baseline || "error" in baseline || baseline.macro_f1 >= minMacroF1)
+    return undefined;
+  return `the baseline's macro-F1 ${percent(baseline.macro_f1)} is below min_baseline_macro_f1 (${percent(minMacroF1)})`;
+}
+
 export function completedEvent(
   source: SourceObject,
   run: RunLocation,
   report: EtlReport,
   baseline?: BaselineOutcome,
+  held?: string,
 ) {
   const labels = labelsByDocumentCount(report.label_counts)
     .map(([label, n]) => `  ${label}: ${n}`)
@@ -96,12 +109,22 @@ export function completedEvent(
     `Training data: ${run.trainingDataUri}`,
     `Report: ${run.reportUri}`,
     "",
-    "What happens next: training of the Comprehend classifier starts automatically; " +
-      "you will get another message when it starts and when it finishes.",
+    ...(held
+      ? [
+          `Training was NOT started: ${held}. Look at the page above first: labels that cannot be told apart`,
+          "usually need merging or better text. To train anyway, run from the project directory:",
+          `   ${startTrainingCommand(run.runId)}`,
+        ]
+      : [
+          "What happens next: training of the Comprehend classifier starts automatically; " +
+            "you will get another message when it starts and when it finishes.",
+        ]),
   );
   return {
-    eventType: "etl_completed" as const,
-    subject: `Dataset ready for training: ${report.document_count} documents, ${report.label_count} labels`,
+    eventType: held ? ("etl_held" as const) : ("etl_completed" as const),
+    subject: held
+      ? `Dataset ready, training held: baseline macro-F1 ${baseline && !("error" in baseline) ? percent(baseline.macro_f1) : "n/a"}`
+      : `Dataset ready for training: ${report.document_count} documents, ${report.label_count} labels`,
     text: lines.join("\n"),
     detail: {
       run_id: run.runId,
@@ -113,6 +136,7 @@ export function completedEvent(
       left_out_labels: report.left_out_labels.map((l) => l.label),
       training_data_bytes: report.output.bytes,
       ...(baseline ? { baseline } : {}),
+      ...(held ? { held_because: held, start_training_command: startTrainingCommand(run.runId) } : {}),
       source: sourceDetail(source),
     },
   };

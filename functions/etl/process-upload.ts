@@ -18,7 +18,7 @@ import type { BaselineArtifacts } from "../evaluation/baseline";
 import { publishEvent } from "../shared/events";
 import { InputError } from "./errors";
 import { type EtlReport, type EtlSettings, runEtl } from "./etl";
-import { type BaselineOutcome, completedEvent, failedEvent, sourceDetail } from "./outgoing-events";
+import { type BaselineOutcome, completedEvent, failedEvent, heldBy, sourceDetail } from "./outgoing-events";
 import { makeRunId, type SourceObject } from "./source";
 
 export interface EtlDeps {
@@ -32,6 +32,8 @@ export interface EtlDeps {
   readonly settings: EtlSettings;
   /** Unique per invocation (the Lambda request id): concurrent duplicate deliveries get separate directories. */
   readonly invocationId?: string;
+  /** Below this baseline macro-F1 (0 to 1; 0: no bar), training waits for the operator's command. */
+  readonly minBaselineMacroF1?: number;
   /** The local baseline on the run's training data; absent when turned off. */
   readonly baseline?: (trainingDataDir: string, runId: string) => Promise<BaselineArtifacts>;
 }
@@ -159,7 +161,9 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
     const baseline = await uploadBaseline(deps, source.bucket, layout, outDir, runId);
     // Publish before writing the report: the report marks a finished run, so a failure in between makes the
     // retry publish again (the train function is idempotent per run id) instead of never publishing.
-    await publishEvent(deps.sns, deps.topicArn, completedEvent(source, run, report, baseline));
+    const held = heldBy(baseline, deps.minBaselineMacroF1 ?? 0);
+    if (held) logger.warn("Training held: the baseline is below the bar", { reason: held });
+    await publishEvent(deps.sns, deps.topicArn, completedEvent(source, run, report, baseline, held));
     const fullReport = {
       run_id: runId,
       source: sourceDetail(source),

@@ -33,6 +33,16 @@ export function readContract<C extends Parameters<typeof readEnvironment>[0]>(
   }
 }
 
+/** Parses a share from 0 to 1 (0, the default, meaning no bar). */
+export function readFraction(name: string, value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 0;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+    throw new ConfigError(`${name} must be a number from 0 to 1, got "${value}"`);
+  }
+  return parsed;
+}
+
 /** Parses a whole-number setting that may be 0 (off). */
 export function readNonNegativeInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === "") return fallback;

@@ -29,6 +29,8 @@ export interface TrainingPipelineSettings {
   readonly classifierCheckSchedule: string;
   /** Documents the ETL's local baseline samples; 0 turns it off. */
   readonly baselineMaxDocuments: number;
+  /** Baseline macro-F1 below which training waits for the operator; 0: no bar. */
+  readonly minBaselineMacroF1: number;
 }
 
 export interface TrainingPipelineProps {
@@ -105,6 +107,7 @@ export class TrainingPipeline extends Construct {
         CSV_LABEL_COLUMN: settings.csvLabelColumn,
         CSV_TEXT_COLUMNS: settings.csvTextColumns,
         BASELINE_MAX_DOCUMENTS: `${settings.baselineMaxDocuments}`,
+        MIN_BASELINE_MACRO_F1: `${settings.minBaselineMacroF1}`,
       }),
       statements: [
         {

@@ -123,3 +123,36 @@ describe("the baseline after the ETL", () => {
     ).toBe(false);
   });
 });
+
+describe("the optional baseline bar", () => {
+  const weak = async (): Promise<BaselineArtifacts> => ({
+    summary: { ...SUMMARY, macro_f1: 0.42 },
+    json: "{}",
+    html: "<html></html>",
+    svg: "<svg/>",
+  });
+
+  it("holds training below min_baseline_macro_f1, with the reason and the command that starts it", async () => {
+    const outcome = await processUpload(source, { ...deps(weak), minBaselineMacroF1: 0.6 });
+
+    const runId = (outcome as { run_id: string }).run_id;
+    const [event] = publishedEvents(sns);
+    expect(event?.detail.event_type).toBe("etl_held");
+    expect(event?.input.MessageAttributes?.event_type?.StringValue).toBe("etl_held");
+    expect(event?.email).toContain(
+      "Training was NOT started: the baseline's macro-F1 42.0% is below min_baseline_macro_f1 (60.0%).",
+    );
+    expect(event?.email).toContain(`   npm run start-training -- --run ${runId}`);
+    expect(event?.input.Subject).toBe("Dataset ready, training held: baseline macro-F1 42.0%");
+  });
+
+  it("starts training as usual when the bar is met or not set", async () => {
+    await processUpload(source, { ...deps(weak), minBaselineMacroF1: 0.4 });
+    await processUpload({ ...source, versionId: "v2" }, deps(weak));
+
+    expect(publishedEvents(sns).map((event) => event.detail.event_type)).toEqual([
+      "etl_completed",
+      "etl_completed",
+    ]);
+  });
+});
