@@ -11,9 +11,8 @@ import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import type { EtlReport } from "../functions/etl/etl";
 import { completedEvent } from "../functions/etl/outgoing-events";
 import { publishEvent } from "../functions/shared/events";
-import { readBackendConfig } from "../stacks/config";
 import { projectRoot } from "./lib/synthesized-stacks";
-import { localStateSource, type StateSource, s3StateSource } from "./status/state";
+import { credentialProblem, projectStateSource, type StateSource } from "./status/state";
 
 export const USAGE = `Usage: npm run start-training -- --run <run-id>
 
@@ -120,10 +119,9 @@ export async function main(
       err(error.message);
       return 1;
     }
-    if ((error as Error).name === "CredentialsProviderError") {
-      err(
-        `No usable AWS credentials: ${(error as Error).message}. Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.`,
-      );
+    const credentials = credentialProblem(error);
+    if (credentials) {
+      err(credentials);
       return 2;
     }
     throw error;
@@ -133,11 +131,7 @@ export async function main(
 if (require.main === module) {
   let state: StateSource;
   try {
-    const backend = readBackendConfig();
-    state =
-      backend.kind === "s3"
-        ? s3StateSource(new S3Client({ region: backend.region }), backend)
-        : localStateSource(projectRoot);
+    state = projectStateSource(projectRoot);
   } catch (error) {
     console.error((error as Error).message);
     process.exit(2);

@@ -15,7 +15,6 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
 import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
-import { readBackendConfig } from "../stacks/config";
 import { projectRoot } from "./lib/synthesized-stacks";
 import {
   type ClassifierFacts,
@@ -24,7 +23,7 @@ import {
   renderStatus,
   type StatusFacts,
 } from "./status/report";
-import { localStateSource, type StackOutputs, type StateSource, s3StateSource } from "./status/state";
+import { credentialProblem, projectStateSource, type StackOutputs, type StateSource } from "./status/state";
 
 export const USAGE = `Usage: npm run status -- [--runs <n>]
 
@@ -197,14 +196,6 @@ export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<
   return { ...base, bucket, runs, classifiers, endpoint };
 }
 
-const CREDENTIAL_ERRORS = new Set([
-  "CredentialsProviderError",
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "InvalidClientTokenId",
-  "UnrecognizedClientException",
-]);
-
 export async function main(
   argv: readonly string[],
   deps: StatusDeps,
@@ -243,10 +234,9 @@ export async function main(
     return 0;
   } catch (error) {
     const name = (error as Error).name;
-    if (CREDENTIAL_ERRORS.has(name)) {
-      err(
-        `No usable AWS credentials (${name}: ${(error as Error).message}). Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, for the account the stacks are deployed in.`,
-      );
+    const credentials = credentialProblem(error);
+    if (credentials) {
+      err(credentials);
       return 2;
     }
     if (error instanceof StatusError) {
@@ -265,11 +255,7 @@ if (require.main === module) {
   const env = process.env;
   let state: StateSource;
   try {
-    const backend = readBackendConfig(env);
-    state =
-      backend.kind === "s3"
-        ? s3StateSource(new S3Client({ region: backend.region }), backend)
-        : localStateSource(projectRoot);
+    state = projectStateSource(projectRoot, env);
   } catch (error) {
     console.error((error as Error).message);
     process.exit(2);

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ETL_DEFAULTS } from "../../contract/environment";
 import { labelsByDocumentCount } from "../shared/labels";
+import { silenceSqliteExperimentalWarning } from "../shared/sqlite-warning";
 import { InputError } from "./errors";
 import { type EtlProgress, type EtlReport, runEtl } from "./etl";
 import { describeDelimiter } from "./ticket-csv";
@@ -270,11 +271,7 @@ async function removeOutputs(outDir: string): Promise<void> {
 
 /** The process entry (`npm run etl` starts it from prebuilt JavaScript through scripts/run-cli.cjs). */
 export async function runCli(argv: string[]): Promise<number> {
-  // node:sqlite is stable enough for a read-only scan; its ExperimentalWarning would only confuse users.
-  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (!String(warning).includes("SQLite is an experimental")) emitWarning(warning, ...rest);
-  }) as typeof process.emitWarning;
+  silenceSqliteExperimentalWarning();
   try {
     return await main(argv);
   } catch (error) {

@@ -11,6 +11,7 @@ import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ETL_DEFAULTS } from "../../contract/environment";
 import { InputError } from "../etl/errors";
+import { silenceSqliteExperimentalWarning } from "../shared/sqlite-warning";
 import { EvaluationInputError } from "./documents";
 import { type Evaluation, evaluateDocuments } from "./evaluate";
 import { prepareDocuments } from "./prepare";
@@ -171,10 +172,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The process entry (`npm run evaluate` starts it from prebuilt JavaScript through scripts/run-cli.cjs). */
 export async function runCli(argv: string[]): Promise<number> {
-  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (!String(warning).includes("SQLite is an experimental")) emitWarning(warning, ...rest);
-  }) as typeof process.emitWarning;
+  silenceSqliteExperimentalWarning();
   return main(argv);
 }
 

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
-import { type StackName, type StateBackendConfig, s3StateKey } from "../../stacks/config";
+import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import { readBackendConfig, type StackName, type StateBackendConfig, s3StateKey } from "../../stacks/config";
 
 export type StackOutputs = Record<string, unknown>;
 
@@ -50,4 +50,28 @@ export function s3StateSource(
       }
     },
   };
+}
+
+/** Where this project's stacks keep state, as the synth does: the S3 backend when TF_STATE_BUCKET is set. */
+export function projectStateSource(projectRoot: string, env: NodeJS.ProcessEnv = process.env): StateSource {
+  const backend = readBackendConfig(env);
+  return backend.kind === "s3"
+    ? s3StateSource(new S3Client({ region: backend.region }), backend)
+    : localStateSource(projectRoot);
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  "CredentialsProviderError",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+]);
+
+/** The one line to print when AWS credentials are missing or stale; undefined for any other error. */
+export function credentialProblem(error: unknown): string | undefined {
+  const { name, message } = error as Error;
+  return CREDENTIAL_ERRORS.has(name)
+    ? `No usable AWS credentials (${name}: ${message}). Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, for the account the stacks are deployed in.`
+    : undefined;
 }
