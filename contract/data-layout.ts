@@ -30,6 +30,8 @@ export interface RunLayout {
   readonly outputPrefix: string;
   /** The local baseline the ETL trains before Comprehend does: metrics, page and heat map. */
   readonly baseline: { readonly json: string; readonly html: string; readonly svg: string };
+  /** The trained model's report from Comprehend's own confusion matrix, beside the baseline's. */
+  readonly model: { readonly json: string; readonly html: string };
 }
 
 export function runLayout(
@@ -45,6 +47,10 @@ export function runLayout(
       json: `${prefixes.reports}${runId}/evaluation.json`,
       html: `${prefixes.reports}${runId}/evaluation.html`,
       svg: `${prefixes.reports}${runId}/confusion-matrix.svg`,
+    },
+    model: {
+      json: `${prefixes.reports}${runId}/comprehend-evaluation.json`,
+      html: `${prefixes.reports}${runId}/comprehend-evaluation.html`,
     },
   };
 }

@@ -76,7 +76,8 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
       if (object.Key?.endsWith("/report.json") || object.Key?.endsWith("/rejected.json")) {
         objects.push({ key: object.Key, modified: object.LastModified });
       }
-      if (object.Key?.endsWith("/evaluation.json")) baselines.add(object.Key);
+      // The baseline's evaluation.json and the trained model's comprehend-evaluation.json.
+      if (object.Key?.endsWith("evaluation.json")) baselines.add(object.Key);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -102,8 +103,11 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
       const baselineKey = key.replace(/report\.json$/, "evaluation.json");
       const baseline = baselines.has(baselineKey) ? await readJson(s3, bucket, baselineKey) : undefined;
       const metrics = baseline?.metrics as { macroF1?: number } | undefined;
+      const modelKey = key.replace(/report\.json$/, "comprehend-evaluation.json");
+      const model = baselines.has(modelKey) ? await readJson(s3, bucket, modelKey) : undefined;
       return {
         baselineMacroF1: metrics?.macroF1,
+        comprehendMacroF1: (model?.metrics as { macroF1?: number } | undefined)?.macroF1,
         runId,
         lastModified: modified,
         input: input?.name,

@@ -80,6 +80,10 @@ describe("the contract between the stacks and the functions", () => {
         html: "reports/tickets-0123456789ab/evaluation.html",
         svg: "reports/tickets-0123456789ab/confusion-matrix.svg",
       },
+      model: {
+        json: "reports/tickets-0123456789ab/comprehend-evaluation.json",
+        html: "reports/tickets-0123456789ab/comprehend-evaluation.html",
+      },
     });
     for (const prefix of Object.values(DATA_PREFIXES)) expect(checkPrefix("P", prefix)).toBeUndefined();
     for (const bad of ["", "/raw/", "raw", "raw//"])

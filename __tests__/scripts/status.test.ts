@@ -113,10 +113,14 @@ describe("npm run status", () => {
         { Key: "reports/bad-run/rejected.json", LastModified: new Date("2026-11-01T00:00:00Z") },
         { Key: "reports/old-run/other.txt", LastModified: new Date("2026-10-02T00:00:00Z") },
         { Key: "reports/old-run/evaluation.json", LastModified: new Date("2026-10-01T00:01:00Z") },
+        { Key: "reports/old-run/comprehend-evaluation.json", LastModified: new Date("2026-10-01T05:00:00Z") },
       ],
     });
     s3.on(GetObjectCommand, { Key: "reports/old-run/evaluation.json" }).resolves({
       Body: body({ metrics: { macroF1: 0.8123 } }),
+    });
+    s3.on(GetObjectCommand, { Key: "reports/old-run/comprehend-evaluation.json" }).resolves({
+      Body: body({ metrics: { macroF1: 0.8712 } }),
     });
     s3.on(GetObjectCommand, { Key: "reports/old-run/report.json" }).resolves({
       Body: body({ input: { name: "dataverse_files.zip" }, label_count: 24, document_count: 964000 }),
@@ -132,7 +136,7 @@ describe("npm run status", () => {
     const runs = result.out.split("Dataset runs (2):\n")[1]?.split("\n").slice(0, 2);
     expect(runs).toEqual([
       '  bad-run  2026-11-01T00:00:00Z  rejected: column "assignment_group" not found',
-      "  old-run  2026-10-01T00:00:00Z  dataverse_files.zip  24 labels, 964,000 documents, baseline macro-F1 81.2%",
+      "  old-run  2026-10-01T00:00:00Z  dataverse_files.zip  24 labels, 964,000 documents, baseline macro-F1 81.2%, Comprehend macro-F1 87.1%",
     ]);
   });
 

@@ -45,14 +45,30 @@ export function computeMetrics(
   const k = labelNames.length;
   const matrix = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   actual.forEach((truth, i) => {
-    (matrix[truth] as number[])[predicted[i] as number] =
-      ((matrix[truth] as number[])[predicted[i] as number] as number) + 1;
+    const row = matrix[truth] as number[];
+    row[predicted[i] as number] = (row[predicted[i] as number] as number) + 1;
   });
+  return metricsFromMatrix(labelNames, matrix, confusedPairs);
+}
+
+/** The same figures from a confusion matrix alone (rows actual, columns predicted), as Comprehend reports one. */
+export function metricsFromMatrix(
+  labelNames: readonly string[],
+  matrix: readonly (readonly number[])[],
+  confusedPairs = 5,
+): Metrics {
+  if (matrix.length !== labelNames.length || matrix.some((row) => row.length !== labelNames.length)) {
+    throw new Error(
+      `a confusion matrix of ${labelNames.length} labels must be ${labelNames.length} x ${labelNames.length}`,
+    );
+  }
   let correct = 0;
+  let total = 0;
   const labels = labelNames.map((label, index) => {
-    const truePositives = (matrix[index] as number[])[index] as number;
+    const truePositives = (matrix[index] as readonly number[])[index] as number;
     correct += truePositives;
-    const support = (matrix[index] as number[]).reduce((sum, n) => sum + n, 0);
+    const support = (matrix[index] as readonly number[]).reduce((sum, n) => sum + n, 0);
+    total += support;
     const predictedCount = matrix.reduce((sum, row) => sum + (row[index] as number), 0);
     const precision = ratio(truePositives, predictedCount);
     const recall = ratio(truePositives, support);
@@ -65,7 +81,6 @@ export function computeMetrics(
       predicted: predictedCount,
     };
   });
-  const total = actual.length;
   const pairs: ConfusedPair[] = [];
   for (const [a, row] of matrix.entries()) {
     for (const [p, count] of row.entries()) {
@@ -86,7 +101,7 @@ export function computeMetrics(
       total,
     ),
     labels,
-    confusionMatrix: matrix,
+    confusionMatrix: matrix.map((row) => [...row]),
     mostConfused: pairs.slice(0, confusedPairs),
   };
 }

@@ -106,7 +106,11 @@ export interface RenderedReport {
   readonly svg: string;
 }
 
-export async function renderReport(evaluation: Evaluation, title: string): Promise<RenderedReport> {
+export async function renderReport(
+  evaluation: Evaluation,
+  title: string,
+  note?: string,
+): Promise<RenderedReport> {
   const [counts, shares] = await Promise.all([
     renderSvg(confusionMatrixSpec(evaluation, false)),
     renderSvg(confusionMatrixSpec(evaluation, true)),
@@ -153,7 +157,7 @@ td:first-child, th:first-child { text-align: left; }
 <div>documents<strong>${evaluation.documents.toLocaleString("en-US")}</strong></div>
 <div>labels<strong>${evaluation.labels.length}</strong></div>
 </div>
-<p class="note">${escapeHtml(evaluation.model.kind)}; ${escapeHtml(evaluation.split.method)}: ${escapeHtml(evaluation.split.why)}. A local baseline: Comprehend's own model is usually as good or better.</p>
+${note ? `<p id="comparison"><strong>${escapeHtml(note)}</strong></p>\n` : ""}<p class="note">${escapeHtml(evaluation.model.kind)}; ${escapeHtml(evaluation.split.method)}: ${escapeHtml(evaluation.split.why)}. A local baseline: Comprehend's own model is usually as good or better.</p>
 <h2>Per label, weakest first</h2>
 <table id="per-label"><thead><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead>
 <tbody>

@@ -1,16 +1,23 @@
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event, ScheduledEvent } from "aws-lambda";
 import { createLogger } from "../shared/logger";
+import { s3Comparison } from "./compare";
 import { readNotifyConfig } from "./config";
 import { checkClassifiers, handleOutputObject, type NotifyDeps, type NotifyResult } from "./notify";
 
 const logger = createLogger("notify");
+const config = readNotifyConfig();
 const deps: NotifyDeps = {
-  config: readNotifyConfig(),
+  config,
   comprehend: new ComprehendClient({}),
   sns: new SNSClient({}),
   logger,
+  // Vega is an ES module with top-level await: loaded when a page is drawn, not at cold start.
+  compare: s3Comparison(new S3Client({}), config, async (evaluation, title, note) =>
+    (await import("../evaluation/report-page")).renderReport(evaluation, title, note),
+  ),
 };
 
 function isS3Event(event: unknown): event is S3Event {

@@ -24,6 +24,7 @@ import {
 import { publishEvent } from "../shared/events";
 import { decodeS3Key } from "../shared/s3";
 import type { NotifyConfig } from "./config";
+import type { ModelComparison } from "./model-report";
 import { outcomeEvent } from "./report";
 
 export interface NotifyDeps {
@@ -31,6 +32,16 @@ export interface NotifyDeps {
   readonly sns: SNSClient;
   readonly config: NotifyConfig;
   readonly logger: Logger;
+  /**
+   * Writes the trained model's report beside the baseline's from the training output (bucket, key), and
+   * returns both models' figures; undefined or a failure leave the email without the comparison.
+   */
+  readonly compare?: (
+    bucket: string,
+    outputKey: string,
+    runId: string,
+    classifierArn: string,
+  ) => Promise<ModelComparison>;
 }
 
 export type NotifyResult =
@@ -73,15 +84,37 @@ export function parseOutputKey(
  * durable record shared by the S3 trigger and the scheduled check; a crash between the two repeats the email
  * rather than losing it.
  */
+/** Only a trained model's own output can be compared; a failure is logged and the email goes without it. */
+async function compareModels(
+  deps: NotifyDeps,
+  bucket: string | undefined,
+  outputKey: string | undefined,
+  runId: string,
+  arn: string,
+  status: string,
+): Promise<ModelComparison | undefined> {
+  if (!deps.compare || !bucket || !outputKey || !isFinished(status)) return undefined;
+  try {
+    return await deps.compare(bucket, outputKey, runId, arn);
+  } catch (error) {
+    deps.logger.warn("Could not compare the trained model with the baseline", {
+      error: (error as Error).message,
+    });
+    return undefined;
+  }
+}
+
 async function reportClassifier(
   deps: NotifyDeps,
   properties: DocumentClassifierProperties,
   runId: string,
   name: string,
   bucket?: string,
+  outputKey?: string,
 ): Promise<NotifyResult> {
   const arn = properties.DocumentClassifierArn ?? "";
   const status = properties.Status ?? "UNKNOWN";
+  const comparison = await compareModels(deps, bucket, outputKey, runId, arn, status);
   const event = outcomeEvent({
     runId,
     name,
@@ -90,6 +123,7 @@ async function reportClassifier(
     reportsPrefix: deps.config.reportsPrefix,
     properties,
     bucket,
+    ...(comparison ? { comparison } : {}),
   });
   if (!event) {
     deps.logger.info("Classifier has not reached a final state; the scheduled check will report it", {
@@ -152,7 +186,7 @@ export async function handleOutputObject(
       deps.logger.warn("No classifier found for a training output", { classifier_arn: arn, s3_key: key });
       return { outcome: "not_found", run_id: runId, classifier_name: name };
     }
-    return await reportClassifier(deps, properties, runId, name, bucket);
+    return await reportClassifier(deps, properties, runId, name, bucket, key);
   } finally {
     deps.logger.removeKeys(["run_id"]);
   }

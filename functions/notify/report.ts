@@ -10,6 +10,7 @@ import {
 } from "../pipeline-shared/pricing";
 import type { PipelineEvent } from "../shared/events";
 import { parseS3Uri } from "../shared/s3";
+import type { ModelComparison } from "./model-report";
 
 /**
  * The one command that serves a classifier: it writes the ARN into terraform.tfvars and deploys the inference
@@ -32,6 +33,8 @@ export interface ClassifierFacts {
   readonly properties: DocumentClassifierProperties;
   /** The app's bucket, when the caller knows it from the event; the classifier's input URI is the fallback. */
   readonly bucket?: string | undefined;
+  /** Comprehend's figures from its own confusion matrix beside the ETL's baseline. */
+  readonly comparison?: ModelComparison | undefined;
 }
 
 /** What every training-outcome event says about the classifier. */
@@ -82,6 +85,18 @@ function trainingTime(facts: ClassifierFacts): { lines: string[]; detail: Traini
   };
 }
 
+function comparisonLines(comparison: ModelComparison | undefined): string[] {
+  if (!comparison) return [];
+  const baseline =
+    comparison.baseline_macro_f1 === null
+      ? "no baseline ran for this run"
+      : `the local baseline's before training: ${percent(comparison.baseline_macro_f1)}`;
+  return [
+    `Comprehend's macro-F1 on its test documents: ${percent(comparison.comprehend_macro_f1)}; ${baseline}.`,
+    `Both models side by side (per-label table, confusion matrix): ${comparison.page_uri}`,
+  ];
+}
+
 export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Record<string, unknown>> {
   const { properties: p } = facts;
   const metrics = p.ClassifierMetadata?.EvaluationMetrics;
@@ -107,6 +122,7 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
     "",
     ...time.lines,
     ...(outputUri ? [`Comprehend's training output (confusion matrix, metrics): ${outputUri}`] : []),
+    ...comparisonLines(facts.comparison),
     "",
     "Next step: serve this model with the inference stack.",
     `The endpoint costs ${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR)} per inference unit per hour (about ${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR * 24 * 30)} a month for one unit, us-east-1 list price) for as long as it exists, called or not.`,
@@ -135,6 +151,7 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
       price_per_hour_usd: facts.pricePerHour,
       endpoint_price_per_inference_unit_hour_usd: ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR,
       output_data_uri: outputUri ?? null,
+      ...(facts.comparison ? { comparison: facts.comparison } : {}),
       tfvars_line: tfvarsLine(facts.arn),
       deploy_command: deployCommand(facts.arn),
     },

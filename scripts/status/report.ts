@@ -17,6 +17,8 @@ export interface RunFacts {
   readonly lastModified?: Date | undefined;
   /** The ETL's local baseline (reports/<run>/evaluation.json), when it ran. */
   readonly baselineMacroF1?: number | undefined;
+  /** Comprehend's, from its own confusion matrix (reports/<run>/comprehend-evaluation.json). */
+  readonly comprehendMacroF1?: number | undefined;
 }
 
 export interface ClassifierFacts {
@@ -116,7 +118,7 @@ export function renderStatus(facts: StatusFacts): string {
   for (const run of facts.runs) {
     const what = run.rejected
       ? `rejected: ${run.rejected}`
-      : `${run.labels ?? "?"} labels, ${run.documents?.toLocaleString("en-US") ?? "?"} documents${run.baselineMacroF1 === undefined ? "" : `, baseline macro-F1 ${percent(run.baselineMacroF1)}`}`;
+      : `${run.labels ?? "?"} labels, ${run.documents?.toLocaleString("en-US") ?? "?"} documents${run.baselineMacroF1 === undefined ? "" : `, baseline macro-F1 ${percent(run.baselineMacroF1)}`}${run.comprehendMacroF1 === undefined ? "" : `, Comprehend macro-F1 ${percent(run.comprehendMacroF1)}`}`;
     lines.push(
       `  ${run.runId}  ${day(run.lastModified)}  ${run.input ?? ""}  ${what}`.replace(/ {3,}/g, "  "),
     );

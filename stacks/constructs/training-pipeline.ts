@@ -227,6 +227,19 @@ export class TrainingPipeline extends Construct {
           actions: ["comprehend:ListDocumentClassifiers"],
           resources: ["*"],
         },
+        {
+          // Comprehend's confusion matrix (output.tar.gz) and the ETL's baseline, for the side-by-side report.
+          sid: "ReadModelOutputAndBaseline",
+          actions: ["s3:GetObject"],
+          resources: [objectArns(store, DATA_PREFIXES.output), objectArns(store, DATA_PREFIXES.reports)],
+        },
+        { sid: "WriteModelReport", actions: ["s3:PutObject"], resources: [objectArns(store, DATA_PREFIXES.reports)] },
+        {
+          // A run without a baseline answers 404 only with ListBucket (403 otherwise).
+          sid: "TellMissingBaseline",
+          actions: ["s3:ListBucket"],
+          resources: [store.bucketArn],
+        },
         ...publishToTopic,
       ],
     });

@@ -8,6 +8,7 @@ import {
   TagResourceCommand,
   TooManyRequestsException,
 } from "@aws-sdk/client-comprehend";
+import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event, ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -27,6 +28,9 @@ import { publishedEvent } from "../published-events";
 
 const comprehend = mockClient(ComprehendClient);
 const sns = mockClient(SNSClient);
+// The side-by-side report reads the output archive; model-report.test.ts covers it. Here the archive is gone,
+// which leaves the email without the comparison, as any failure of it does.
+const s3 = mockClient(S3Client);
 
 const context = {
   functionName: "itsr-notify",
@@ -59,6 +63,8 @@ function durableTags(): void {
 beforeEach(() => {
   comprehend.reset();
   sns.reset();
+  s3.reset();
+  s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: "gone", $metadata: {} }));
   sns.on(PublishCommand).resolves({ MessageId: "0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b" });
   comprehend.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: "run_id", Value: RUN_ID }] });
   comprehend.on(TagResourceCommand).resolves({});
