@@ -6,9 +6,10 @@
  *   npm run bench:evaluate -- --input <ETL output folder | tickets.csv> [--label-column label --text-columns text]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { evaluateDocuments, planSplit } from "../functions/evaluation/evaluate";
 import { prepareDocuments } from "../functions/evaluation/prepare";
 import { benchArgs, wholeNumber } from "./args";
@@ -30,6 +31,48 @@ if (!values.input) {
 }
 const maxDocuments = wholeNumber("max-documents", values["max-documents"], 2, USAGE);
 const PYTHON = "/usr/bin/python3";
+const CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * The page of this run, as `npm run evaluate` writes it, and a screenshot of it in a headless Chromium, both
+ * in bench/out/ (not committed), for a person to look at.
+ */
+async function keepPage(input: string): Promise<void> {
+  const out = join(__dirname, "out", `evaluation-${basename(input).replace(/[^\w.-]+/g, "-")}`);
+  const args = [
+    "run",
+    "--silent",
+    "evaluate",
+    "--",
+    "--input",
+    input,
+    "--out",
+    out,
+    "--max-documents",
+    String(maxDocuments),
+  ];
+  if (values["label-column"]) args.push("--label-column", values["label-column"] as string);
+  if (values["text-columns"]) args.push("--text-columns", values["text-columns"] as string);
+  const run = spawnSync("npm", args, { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`npm run evaluate failed: ${run.stderr}`);
+  if (!existsSync(CHROMIUM)) {
+    console.log(`page: ${join(out, "evaluation.html")} (no ${CHROMIUM}, so no screenshot)`);
+    return;
+  }
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(pathToFileURL(join(out, "evaluation.html")).href);
+    await page.screenshot({ path: join(out, "evaluation.png"), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+  console.log(`page: ${join(out, "evaluation.html")}, screenshot: ${join(out, "evaluation.png")}`);
+}
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, node ${process.version}`);
@@ -63,6 +106,7 @@ async function main(): Promise<void> {
       seconds: ours.timing_ms.total / 1000,
     };
     line("ours (hashed TF-IDF + linear SVM, TypeScript)", mine);
+    await keepPage(resolve(values.input as string));
 
     const check = spawnSync(PYTHON, ["-c", "import sklearn; print(sklearn.__version__)"], {
       encoding: "utf8",
