@@ -12,9 +12,17 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
-import { parseCliArgs, resolveText, type TextSources, USAGE, UsageError } from "./classify/args";
+import {
+  type BatchCliOptions,
+  parseCliArgs,
+  resolveText,
+  type TextSources,
+  USAGE,
+  UsageError,
+} from "./classify/args";
+import { classifyCsv, progressPrinter } from "./classify/batch";
 import { type HttpAnswer, NetworkError, sendRequest, signClassifyRequest } from "./classify/request";
-import { EXIT_NETWORK, EXIT_OK, EXIT_USAGE, interpretResponse } from "./classify/response";
+import { EXIT_API_ERROR, EXIT_NETWORK, EXIT_OK, EXIT_USAGE, interpretResponse } from "./classify/response";
 import { methodUrl, type RunCommand, readDeployedUrl, regionOfHost, resolveRegion } from "./classify/target";
 
 const projectRoot = resolve(__dirname, "..");
@@ -27,6 +35,9 @@ export interface ClientDeps extends TextSources {
   now: () => Date;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Waiting between retries of a batch; tests make it instant. */
+  sleep?: (ms: number) => Promise<void>;
+  progress?: (done: number, total: number) => void;
 }
 
 export async function main(argv: readonly string[], deps: ClientDeps): Promise<number> {
@@ -36,7 +47,7 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
       deps.stdout(USAGE);
       return EXIT_OK;
     }
-    const text = await resolveText(options, deps);
+    const text = options.batch ? "" : await resolveText(options, deps);
     const url = methodUrl(options.url ?? readDeployedUrl(deps.runCommand));
     const region = resolveRegion(options.region, deps.env, url);
     const hostRegion = regionOfHost(url);
@@ -46,6 +57,16 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
       );
     }
     const credentials = await loadCredentials(deps.credentials);
+    if (options.batch) {
+      // npm runs scripts from the project root; relative paths mean relative to where the user typed them.
+      const from = deps.env.INIT_CWD ?? process.cwd();
+      const batch = {
+        ...options.batch,
+        csv: resolve(from, options.batch.csv),
+        out: resolve(from, options.batch.out),
+      };
+      return await runBatch(batch, { url, region, credentials }, deps);
+    }
     const request = await signClassifyRequest({ url, region, text, credentials, signingDate: deps.now() });
     const outcome = interpretResponse(await deps.send(request));
     if (outcome.stdout !== undefined) deps.stdout(outcome.stdout);
@@ -62,6 +83,30 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
     }
     throw error;
   }
+}
+
+async function runBatch(
+  options: BatchCliOptions,
+  target: { url: URL; region: string; credentials: AwsCredentialIdentity },
+  deps: ClientDeps,
+): Promise<number> {
+  const summary = await classifyCsv(options, {
+    classify: async (text) =>
+      deps.send(await signClassifyRequest({ ...target, text, signingDate: deps.now() })),
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    random: Math.random,
+    progress: deps.progress,
+  });
+  deps.stdout(
+    `${summary.written} ticket(s) classified now, ${summary.alreadyDone} from an earlier run, ${summary.failed.length} failed, of ${summary.total}; ` +
+      `${summary.needsReview} need review (top score below ${options.reviewThreshold}). Results: ${options.out}`,
+  );
+  for (const failure of summary.failed.slice(0, 10)) deps.stderr(`  ${failure.id}: ${failure.message}`);
+  if (summary.failed.length > 0) {
+    deps.stderr("Run the same command again to retry the failed tickets; finished ones are not sent again.");
+    return EXIT_API_ERROR;
+  }
+  return EXIT_OK;
 }
 
 async function loadCredentials(provider: AwsCredentialIdentityProvider): Promise<AwsCredentialIdentity> {
@@ -103,6 +148,7 @@ if (require.main === module) {
     // npm runs scripts from the project root; a relative --file means relative to where the user typed it.
     readFile: (path) => readFile(resolve(process.env.INIT_CWD ?? process.cwd(), path), "utf8"),
     readStdin,
+    progress: progressPrinter(process.stderr),
     stdout: (text) => console.log(text),
     stderr: (text) => console.error(text),
   }).then(

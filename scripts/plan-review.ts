@@ -269,6 +269,8 @@ function isInitialized(workDir: string): boolean {
   );
 }
 
+let initQueue: Promise<unknown> = Promise.resolve();
+
 interface PlannedStack {
   readonly summary: StackPlanSummary;
   readonly seconds: number;
@@ -313,7 +315,14 @@ async function planStack(
   }
   try {
     if (options.online || !isInitialized(workDir)) {
-      await terraform(["init", "-input=false", "-no-color"], workDir, env, log);
+      // One init at a time: Terraform's plugin cache is not safe for concurrent installs (on a fresh clone,
+      // parallel inits raced creating the cache directory). The plans themselves run side by side.
+      const init = initQueue.then(() => terraform(["init", "-input=false", "-no-color"], workDir, env, log));
+      initQueue = init.then(
+        () => undefined,
+        () => undefined,
+      );
+      await init;
     }
     await terraform(
       [

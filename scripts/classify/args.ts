@@ -2,6 +2,8 @@
 import { parseArgs } from "node:util";
 
 export const USAGE = `Usage: npm run classify -- [--url <api-url>] [--region <region>] [--file <path>] ["text to classify"]
+       npm run classify -- --csv <tickets.csv> --id-column <column> --text-columns <a,b> [--out <results.csv>]
+                           [--concurrency 4] [--review-threshold 0.5]
 
 Classifies an IT service request with the deployed API, signing the call with your AWS credentials
 (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN).
@@ -10,6 +12,9 @@ Classifies an IT service request with the deployed API, signing the call with yo
                      rest_api_invoke_url (terraform -chdir=cdktf.out/stacks/inference output)
   --region <region>  signing region; default: AWS_REGION, AWS_DEFAULT_REGION, or the URL's host
   --file <path>      read the text from a file instead of the argument
+  --csv <path>       classify every ticket of a CSV export: results (id, predicted label and score, runner-up
+                     and its score, needs_review) go to --out (default <csv>.results.csv) as they arrive; a run
+                     started again skips the tickets already there. 429 and 503 are retried.
   -h, --help         show this help
 
 With neither text nor --file, the text is read from standard input.
@@ -20,7 +25,17 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+export interface BatchCliOptions {
+  csv: string;
+  idColumn: string;
+  textColumns: string[];
+  out: string;
+  concurrency: number;
+  reviewThreshold: number;
+}
+
 export interface CliOptions {
+  batch?: BatchCliOptions | undefined;
   url?: string | undefined;
   region?: string | undefined;
   file?: string | undefined;
@@ -45,7 +60,48 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     if (values[name] !== undefined && values[name].trim() === "")
       throw new UsageError(`--${name} needs a value`);
   }
-  return { url: values.url, region: values.region, file: values.file, text, help: values.help ?? false };
+  const batch = values.csv === undefined ? undefined : batchOptions(values, text);
+  return {
+    url: values.url,
+    region: values.region,
+    file: values.file,
+    text,
+    help: values.help ?? false,
+    batch,
+  };
+}
+
+function batchOptions(
+  values: ReturnType<typeof parseWithNode>["values"],
+  text: string | undefined,
+): BatchCliOptions {
+  if (text !== undefined || values.file !== undefined)
+    throw new UsageError("--csv classifies a file of tickets; give no text or --file with it");
+  if (!values["id-column"])
+    throw new UsageError("--csv needs --id-column, the column that identifies a ticket (e.g. number)");
+  const textColumns = (values["text-columns"] ?? "")
+    .split(",")
+    .map((column) => column.trim())
+    .filter(Boolean);
+  if (textColumns.length === 0)
+    throw new UsageError("--csv needs --text-columns, the columns joined into the text");
+  const concurrency = Number(values.concurrency ?? "4");
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 32, got "${values.concurrency}"`);
+  }
+  const reviewThreshold = Number(values["review-threshold"] ?? "0.5");
+  if (!Number.isFinite(reviewThreshold) || reviewThreshold < 0 || reviewThreshold > 1) {
+    throw new UsageError(`--review-threshold must be from 0 to 1, got "${values["review-threshold"]}"`);
+  }
+  const csv = values.csv as string;
+  return {
+    csv,
+    idColumn: values["id-column"],
+    textColumns,
+    out: values.out ?? `${csv.replace(/\.csv$/i, "")}.results.csv`,
+    concurrency,
+    reviewThreshold,
+  };
 }
 
 function parseWithNode(argv: readonly string[]) {
@@ -57,6 +113,12 @@ function parseWithNode(argv: readonly string[]) {
       url: { type: "string" },
       region: { type: "string" },
       file: { type: "string" },
+      csv: { type: "string" },
+      "id-column": { type: "string" },
+      "text-columns": { type: "string" },
+      out: { type: "string" },
+      concurrency: { type: "string" },
+      "review-threshold": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
