@@ -1,6 +1,9 @@
 import { createHash, createHmac } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type ClientDeps, main } from "../../scripts/classify";
 import { sendRequest, signClassifyRequest } from "../../scripts/classify/request";
 import { methodUrl } from "../../scripts/classify/target";
@@ -85,7 +88,8 @@ let server: Server;
 let baseUrl: string;
 let received: Received[] = [];
 /** What the fake API answers once the signature is valid; tests replace it to exercise error paths. */
-let answer: { status: number; headers?: Record<string, string>; body: string };
+type Answer = { status: number; headers?: Record<string, string>; body: string };
+let answer: Answer | ((body: string) => Answer);
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -106,8 +110,9 @@ beforeAll(async () => {
         res.end(JSON.stringify({ message: verdict.reason }));
         return;
       }
-      res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
-      res.end(answer.body);
+      const reply = typeof answer === "function" ? answer(request.body) : answer;
+      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+      res.end(reply.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -419,5 +424,160 @@ describe("classify client", () => {
     expect(d.err.join("\n")).toMatch(
       /Could not read output rest_api_invoke_url from cdktf.out\/stacks\/inference: .*"npm run deploy -- inference --classifier-arn <ARN from the email>".*--url\. terraform said: Error: Output "rest_api_invoke_url" not found$/,
     );
+  });
+});
+
+describe("batch mode (--csv)", () => {
+  let dir: string;
+  let csv: string;
+  const IDS = Array.from({ length: 24 }, (_, i) => `INC${1000 + i}`);
+  /** Successful answers per ticket: each must be 1 in the end, whatever failed on the way. */
+  let succeeded: Map<string, number>;
+  let failedOnce: Set<string>;
+
+  const ticketOf = (body: string) => /INC\d+/.exec(JSON.parse(body).Text as string)?.[0] as string;
+  const classes = (id: string) => {
+    const n = Number(id.slice(3));
+    const top = n % 4 === 0 ? 0.41 : 0.93;
+    return {
+      statusCode: 200,
+      // Out of order, as nothing promises the API's order: the client ranks them.
+      body: [
+        { Name: "Desktop", Score: 0.01 },
+        { Name: n % 2 ? "Network" : "Database", Score: top },
+        { Name: "Identity", Score: 0.02 },
+      ],
+    };
+  };
+  /** Throttles a third of the tickets once (Retry-After 0), answers 503 for a fifth once, then classifies. */
+  const flaky =
+    (permanentlyFailing: Set<string> = new Set()) =>
+    (body: string): Answer => {
+      const id = ticketOf(body);
+      const n = Number(id.slice(3));
+      if (permanentlyFailing.has(id)) return { status: 500, body: JSON.stringify({ error: "boom" }) };
+      if (!failedOnce.has(id) && (n % 3 === 0 || n % 5 === 0)) {
+        failedOnce.add(id);
+        return n % 3 === 0
+          ? {
+              status: 429,
+              headers: { "retry-after": "0" },
+              body: JSON.stringify({ message: "Too Many Requests" }),
+            }
+          : {
+              status: 503,
+              headers: { "retry-after": "0" },
+              body: JSON.stringify({ error: "endpoint CREATING" }),
+            };
+      }
+      succeeded.set(id, (succeeded.get(id) ?? 0) + 1);
+      return { status: 200, body: JSON.stringify(classes(id)) };
+    };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "classify-batch-"));
+    csv = join(dir, "backlog.csv");
+    await writeFile(
+      csv,
+      `number;short_description;description\n${IDS.map((id) => `${id};"VPN ${id} drops";"since Monday, again"`).join("\n")}\n`,
+    );
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    succeeded = new Map();
+    failedOnce = new Set();
+  });
+
+  const argv = (out: string) => [
+    ...["--csv", csv, "--id-column", "number", "--text-columns", "short_description,description"],
+    ...["--out", out, "--url", baseUrl, "--region", "eu-west-1", "--concurrency", "4"],
+  ];
+  const resultsOf = async (out: string) =>
+    (await readFile(out, "utf8"))
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(","));
+
+  it("classifies every ticket exactly once through throttling and 503s, signed, with the results columns", async () => {
+    // Prepare
+    answer = flaky();
+    const out = join(dir, "all.csv");
+    const d = deps({ sleep: async () => {} });
+
+    // Act
+    const code = await main(argv(out), d);
+
+    // Assess
+    expect({ code, err: d.err }).toEqual({ code: 0, err: [] });
+    expect(received.every((r) => r.verdict.ok)).toBe(true);
+    expect(received.length).toBeGreaterThan(IDS.length);
+    expect([...succeeded.values()].every((n) => n === 1)).toBe(true);
+    const rows = await resultsOf(out);
+    expect((await readFile(out, "utf8")).split("\n")[0]).toBe(
+      "id,predicted_label,score,runner_up_label,runner_up_score,needs_review",
+    );
+    expect(rows.map((row) => row[0]).sort()).toEqual([...IDS].sort());
+    expect(rows.find((row) => row[0] === "INC1000")).toEqual([
+      "INC1000",
+      "Database",
+      "0.41",
+      "Identity",
+      "0.02",
+      "true",
+    ]);
+    expect(rows.find((row) => row[0] === "INC1001")).toEqual([
+      "INC1001",
+      "Network",
+      "0.93",
+      "Identity",
+      "0.02",
+      "false",
+    ]);
+    expect(d.out.join("\n")).toContain(
+      `24 ticket(s) classified now, 0 from an earlier run, 0 failed, of 24; 6 need review`,
+    );
+  });
+
+  it("resumes an interrupted run, sending only the tickets not in the results yet", async () => {
+    // Prepare: the first run loses four tickets to a failing server.
+    const out = join(dir, "resumed.csv");
+    const lost = new Set(["INC1002", "INC1007", "INC1011", "INC1019"]);
+    answer = flaky(lost);
+    const first = deps({ sleep: async () => {} });
+    expect(await main(argv(out), first)).toBe(1);
+    expect(first.err.join("\n")).toContain("Run the same command again to retry the failed tickets");
+    received = [];
+    succeeded = new Map();
+
+    // Act
+    answer = flaky();
+    const second = deps({ sleep: async () => {} });
+    const code = await main(argv(out), second);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(new Set(received.map((r) => ticketOf(r.body)))).toEqual(lost);
+    expect(second.out.join("\n")).toContain(
+      "4 ticket(s) classified now, 20 from an earlier run, 0 failed, of 24",
+    );
+    const ids = (await resultsOf(out)).map((row) => row[0]);
+    expect(ids.length).toBe(IDS.length);
+    expect(new Set(ids).size).toBe(IDS.length);
+  });
+
+  it("names a missing id or text column", async () => {
+    answer = flaky();
+    const d = deps();
+
+    const code = await main([...argv(join(dir, "x.csv")).map((a) => (a === "number" ? "ticket" : a))], d);
+
+    expect(code).toBe(2);
+    expect(d.err.join("\n")).toContain('the CSV has no id column "ticket"');
+    expect(d.err.join("\n")).toContain("--id-column");
   });
 });

@@ -151,7 +151,14 @@ export async function classifyCsv(options: BatchOptions, deps: BatchDeps): Promi
         appendFileSync(
           options.out,
           stringify([
-            [ticket.id, top?.Name ?? "", top?.Score ?? "", second?.Name ?? "", second?.Score ?? "", review],
+            [
+              ticket.id,
+              top?.Name ?? "",
+              top?.Score ?? "",
+              second?.Name ?? "",
+              second?.Score ?? "",
+              String(review),
+            ],
           ]),
         );
         written++;
