@@ -233,7 +233,11 @@ export class TrainingPipeline extends Construct {
           actions: ["s3:GetObject"],
           resources: [objectArns(store, DATA_PREFIXES.output), objectArns(store, DATA_PREFIXES.reports)],
         },
-        { sid: "WriteModelReport", actions: ["s3:PutObject"], resources: [objectArns(store, DATA_PREFIXES.reports)] },
+        {
+          sid: "WriteModelReport",
+          actions: ["s3:PutObject"],
+          resources: [objectArns(store, DATA_PREFIXES.reports)],
+        },
         {
           // A run without a baseline answers 404 only with ListBucket (403 otherwise).
           sid: "TellMissingBaseline",
