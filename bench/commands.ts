@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     clean,
   );
   await time("npm", ["run", "--silent", "plan"]);
-  await series("npm run plan (synth + 3 stacks side by side)", () => ["npm", ["run", "--silent", "plan"]]);
+  await series("npm run plan (synth + all stacks side by side)", () => ["npm", ["run", "--silent", "plan"]]);
   rmSync(dir, { recursive: true, force: true });
 }
 
