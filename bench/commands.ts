@@ -1,5 +1,5 @@
 /**
- * The commands a person waits for: the quick start's offline plan review (`npm run plan`, all three stacks)
+ * The commands a person waits for: the quick start's offline plan review (`npm run plan`, all stacks)
  * and the local ETL's start (`npm run etl`, time to its first line of output, and to the end on a small CSV),
  * against the way they ran before (stacks planned one after another; the ETL transpiled by tsx at start).
  *
