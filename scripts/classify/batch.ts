@@ -7,20 +7,14 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
+import { RESULT_COLUMNS } from "../../contract/batch";
+import { resultRow, type ScoredClass } from "../../functions/batch/results";
 import { normalizeText } from "../../functions/etl/documents";
 import { detectDelimiter, resolveColumn } from "../../functions/etl/ticket-csv";
 import { UsageError } from "./args";
 import type { HttpAnswer } from "./request";
 
-/** The columns of the results CSV, as the batch path in AWS writes them too. */
-export const RESULT_COLUMNS = [
-  "id",
-  "predicted_label",
-  "score",
-  "runner_up_label",
-  "runner_up_score",
-  "needs_review",
-] as const;
+export { RESULT_COLUMNS };
 
 export interface BatchOptions {
   readonly csv: string;
@@ -100,26 +94,21 @@ function finishedIds(out: string): Set<string> {
   return new Set(records.map((record) => record.id as string));
 }
 
-interface Ranked {
-  readonly Name: string;
-  readonly Score: number;
-}
-
-function ranked(answer: HttpAnswer): Ranked[] {
+function classesOf(answer: HttpAnswer): ScoredClass[] {
   const parsed = JSON.parse(answer.body) as { body?: unknown };
-  const classes = Array.isArray(parsed.body) ? (parsed.body as Ranked[]) : [];
+  const classes = Array.isArray(parsed.body) ? (parsed.body as ScoredClass[]) : [];
   if (classes.length === 0) throw new Error("the API answered without classes");
-  return [...classes].sort((a, b) => b.Score - a.Score);
+  return classes;
 }
 
 const RETRIED = new Set([429, 503]);
 
 /** One ticket, retried on throttling and on an endpoint that is not in service yet. */
-async function classifyOne(ticket: Ticket, options: BatchOptions, deps: BatchDeps): Promise<Ranked[]> {
+async function classifyOne(ticket: Ticket, options: BatchOptions, deps: BatchDeps): Promise<ScoredClass[]> {
   const maxAttempts = options.maxAttempts ?? 8;
   for (let attempt = 1; ; attempt++) {
     const answer = await deps.classify(ticket.text);
-    if (answer.status >= 200 && answer.status < 300) return ranked(answer);
+    if (answer.status >= 200 && answer.status < 300) return classesOf(answer);
     if (!RETRIED.has(answer.status) || attempt >= maxAttempts) {
       throw new Error(
         `${answer.status} from the API after ${attempt} attempt(s): ${answer.body.slice(0, 200)}`,
@@ -145,22 +134,9 @@ export async function classifyCsv(options: BatchOptions, deps: BatchDeps): Promi
     while (next < pending.length) {
       const ticket = pending[next++] as Ticket;
       try {
-        const [top, second] = await classifyOne(ticket, options, deps);
-        const review = (top?.Score ?? 0) < options.reviewThreshold;
-        if (review) needsReview++;
-        appendFileSync(
-          options.out,
-          stringify([
-            [
-              ticket.id,
-              top?.Name ?? "",
-              top?.Score ?? "",
-              second?.Name ?? "",
-              second?.Score ?? "",
-              String(review),
-            ],
-          ]),
-        );
+        const row = resultRow(ticket.id, await classifyOne(ticket, options, deps), options.reviewThreshold);
+        if (row.needs_review === "true") needsReview++;
+        appendFileSync(options.out, stringify([RESULT_COLUMNS.map((column) => row[column])]));
         written++;
       } catch (error) {
         failed.push({ id: ticket.id, message: (error as Error).message });
