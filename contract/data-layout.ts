@@ -9,6 +9,10 @@ export const DATA_PREFIXES = {
   prepped: "prepped_data/",
   reports: "reports/",
   output: "output_data/",
+  /** Ticket exports to classify in a batch job (no endpoint needed). */
+  batchInput: "batch_input/",
+  /** A batch's documents, job marker, Comprehend's output and the results CSV. */
+  batchOutput: "batch_output/",
 } as const;
 
 export type DataPrefixes = { readonly [K in keyof typeof DATA_PREFIXES]: string };
@@ -53,6 +57,39 @@ export function runLayout(
       html: `${prefixes.reports}${runId}/comprehend-evaluation.html`,
     },
   };
+}
+
+export interface BatchLayout {
+  /** The tickets as Comprehend reads them: one document per line. */
+  readonly documents: string;
+  /** Which ticket id each line stands for. */
+  readonly ids: string;
+  /** Written once the job started: a duplicate delivery of the upload starts no second job. */
+  readonly job: string;
+  /** Written instead when the upload is unusable. */
+  readonly rejected: string;
+  /** Comprehend writes `<account>-CLN-<job id>/output/output.tar.gz` under it. */
+  readonly output: string;
+  readonly results: string;
+}
+
+export function batchLayout(prefixes: Pick<DataPrefixes, "batchOutput">, batchId: string): BatchLayout {
+  const base = `${prefixes.batchOutput}${batchId}/`;
+  return {
+    documents: `${base}input/documents.txt`,
+    ids: `${base}input/ids.json`,
+    job: `${base}job.json`,
+    rejected: `${base}rejected.json`,
+    output: `${base}output/`,
+    results: `${base}results.csv`,
+  };
+}
+
+/** The batch id in a key under the batch output prefix, or undefined. */
+export function batchIdOfKey(batchOutputPrefix: string, key: string): string | undefined {
+  if (!key.startsWith(batchOutputPrefix)) return undefined;
+  const id = key.slice(batchOutputPrefix.length).split("/")[0];
+  return id || undefined;
 }
 
 /** A run id: the upload's name (at most RUN_SLUG_MAX_LENGTH) and a 12-hex-digit hash of key and version. */

@@ -11,6 +11,9 @@ export const PIPELINE_EVENT_TYPES = [
   "training_started",
   "training_finished",
   "training_failed",
+  "batch_started",
+  "batch_finished",
+  "batch_failed",
 ] as const;
 
 export type PipelineEventType = (typeof PIPELINE_EVENT_TYPES)[number];

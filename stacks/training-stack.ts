@@ -1,5 +1,6 @@
 import { Fn, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
+import { DEFAULT_REVIEW_THRESHOLD } from "../contract/batch";
 import {
   DEFAULT_BASELINE_MAX_DOCUMENTS,
   DEFAULT_TRAINING_PRICE_PER_HOUR,
@@ -202,6 +203,30 @@ export class TrainingStack extends AppStack {
           {
             condition: hcl("var.min_baseline_macro_f1 >= 0 && var.min_baseline_macro_f1 <= 1"),
             errorMessage: "min_baseline_macro_f1 must be from 0 (no bar) to 1.",
+          },
+        ],
+      }).numberValue,
+      batchIdColumn: variable("batch_id_column", {
+        type: "string",
+        description:
+          "For backlog exports uploaded to batch_input/: the column that identifies a ticket (its results are keyed by it).",
+        default: "number",
+        validation: [
+          {
+            condition: hcl('trimspace(var.batch_id_column) != ""'),
+            errorMessage: "batch_id_column must name a column.",
+          },
+        ],
+      }).stringValue,
+      batchReviewThreshold: variable("batch_review_threshold", {
+        type: "number",
+        description:
+          "Backlog tickets whose top score is below this are flagged needs_review in the results (0 to 1).",
+        default: DEFAULT_REVIEW_THRESHOLD,
+        validation: [
+          {
+            condition: hcl("var.batch_review_threshold >= 0 && var.batch_review_threshold <= 1"),
+            errorMessage: "batch_review_threshold must be from 0 to 1.",
           },
         ],
       }).numberValue,

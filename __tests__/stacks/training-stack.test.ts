@@ -37,7 +37,7 @@ describe("training stack", () => {
     expect(one("aws_efs_file_system")).toMatchObject({ encrypted: true, kms_key_id: dataKey });
     expect(one("aws_sns_topic").kms_master_key_id).toBe(dataKey);
     const logGroups = resourcesOf(training, "aws_cloudwatch_log_group");
-    expect(logGroups).toHaveLength(3);
+    expect(logGroups).toHaveLength(4);
     for (const [, group] of logGroups) expect(group.kms_key_id).toBe(dataKey);
   });
 
@@ -91,7 +91,7 @@ describe("training stack", () => {
 
   it("runs every function on Node.js 22 inside the VPC, with JSON logs kept for a set time", () => {
     const functions = resourcesOf(training, "aws_lambda_function");
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const [, fn] of functions) {
       expect(fn.runtime).toBe("nodejs22.x");
       expect(fn.vpc_config).toMatchObject({
@@ -103,7 +103,7 @@ describe("training stack", () => {
       expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
     }
     const logGroups = resourcesOf(training, "aws_cloudwatch_log_group");
-    expect(logGroups).toHaveLength(3);
+    expect(logGroups).toHaveLength(4);
     for (const [, group] of logGroups) expect(group.retention_in_days).toBe("${var.log_retention_days}");
   });
 
@@ -139,6 +139,9 @@ describe("training stack", () => {
     const triggers = notification.lambda_function.map((t) => `${t.filter_prefix}*${t.filter_suffix}`);
 
     expect(triggers.sort()).toEqual([
+      "batch_input/*.CSV",
+      "batch_input/*.csv",
+      "batch_output/*output.tar.gz",
       "output_data/*output.tar.gz",
       "raw_data/*.CSV",
       "raw_data/*.ZIP",
@@ -164,7 +167,7 @@ describe("training stack", () => {
       destination_config: { on_failure: { destination: string } };
     }[];
 
-    expect(configs).toHaveLength(3);
+    expect(configs).toHaveLength(4);
     for (const config of configs)
       expect(referencedName(config.destination_config.on_failure.destination)).toBe(topicName);
   });
@@ -176,24 +179,62 @@ describe("training stack", () => {
     );
   });
 
-  it("lets only Comprehend training this app's classifiers assume the data access role", () => {
-    const trust = dataOf(training, "aws_iam_policy_document")
+  it("lets only Comprehend work of this app assume its data access roles: training its classifiers, and its batch jobs", () => {
+    const trusts = dataOf(training, "aws_iam_policy_document")
       .flatMap(
-        ([, doc]) => doc.statement as { principals?: { identifiers: string[] }[]; condition?: unknown[] }[],
+        ([, doc]) =>
+          doc.statement as { principals?: { identifiers: string[] }[]; condition?: { values: string[] }[] }[],
       )
-      .find((statement) => statement.principals?.[0]?.identifiers.includes("comprehend.amazonaws.com"));
-    expect(trust?.condition).toEqual([
-      {
+      .filter((statement) => statement.principals?.[0]?.identifiers.includes("comprehend.amazonaws.com"));
+
+    expect(trusts).toHaveLength(2);
+    for (const trust of trusts) {
+      expect(trust.condition?.[0]).toEqual({
         test: "StringEquals",
         variable: "aws:SourceAccount",
         values: [expect.stringContaining("data.terraform_remote_state.data_state.outputs.kms_key_arn")],
-      },
-      {
-        test: "ArnLike",
-        variable: "aws:SourceArn",
-        values: [expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*$/)],
-      },
+      });
+    }
+    expect(trusts.map((trust) => trust.condition?.[1]?.values[0])).toEqual([
+      expect.stringMatching(/:document-classification-job\/\*$/),
+      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*$/),
     ]);
+  });
+
+  it("limits the batch path to the batch prefixes and this app's classifiers", () => {
+    const batchPolicy = resourcesOf(training, "aws_iam_role_policy").find(([name]) =>
+      name.startsWith("pipeline_batch_role_policy"),
+    );
+    const statements = policyStatements(training)
+      .filter(({ document }) => referencedName(batchPolicy?.[1].policy) === document)
+      .map(({ statement }) => statement);
+    const s3Resources = statements
+      .filter((s) => s.actions?.some((a) => a.startsWith("s3:Get") || a === "s3:PutObject"))
+      .flatMap((s) => s.resources ?? []);
+    const start = statements.find((s) => s.actions?.includes("comprehend:StartDocumentClassificationJob"));
+    const accessPolicy = resourcesOf(training, "aws_iam_role_policy").find(([name]) =>
+      name.startsWith("pipeline_comprehend_batch_access"),
+    );
+    const accessResources = policyStatements(training)
+      .filter(({ document }) => referencedName(accessPolicy?.[1].policy) === document)
+      .flatMap(({ statement }) =>
+        statement.actions?.some((a) => a.startsWith("s3:Get") || a === "s3:PutObject")
+          ? (statement.resources ?? [])
+          : [],
+      );
+
+    expect(statements.length).toBeGreaterThan(5);
+    expect(s3Resources).toEqual([
+      expect.stringMatching(/\/batch_input\/\*$/),
+      expect.stringMatching(/\/batch_output\/\*$/),
+    ]);
+    expect(start?.resources).toEqual([
+      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*$/),
+      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*\/version\/\*$/),
+      expect.stringMatching(/:document-classification-job\/\*$/),
+    ]);
+    expect(accessResources.length).toBeGreaterThan(0);
+    for (const resource of accessResources) expect(resource).toMatch(/\/batch_output\/\*$/);
   });
 
   it("validates the notification email", () => {

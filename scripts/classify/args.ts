@@ -1,5 +1,6 @@
 /** Command-line arguments of `npm run classify` and where the text to classify comes from. */
 import { parseArgs } from "node:util";
+import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 
 export const USAGE = `Usage: npm run classify -- [--url <api-url>] [--region <region>] [--file <path>] ["text to classify"]
        npm run classify -- --csv <tickets.csv> --id-column <column> --text-columns <a,b> [--out <results.csv>]
@@ -89,7 +90,7 @@ function batchOptions(
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new UsageError(`--concurrency must be a whole number from 1 to 32, got "${values.concurrency}"`);
   }
-  const reviewThreshold = Number(values["review-threshold"] ?? "0.5");
+  const reviewThreshold = Number(values["review-threshold"] ?? String(DEFAULT_REVIEW_THRESHOLD));
   if (!Number.isFinite(reviewThreshold) || reviewThreshold < 0 || reviewThreshold > 1) {
     throw new UsageError(`--review-threshold must be from 0 to 1, got "${values["review-threshold"]}"`);
   }

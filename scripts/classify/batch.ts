@@ -9,8 +9,7 @@ import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { RESULT_COLUMNS } from "../../contract/batch";
 import { resultRow, type ScoredClass } from "../../functions/batch/results";
-import { normalizeText } from "../../functions/etl/documents";
-import { detectDelimiter, resolveColumn } from "../../functions/etl/ticket-csv";
+import { parseBacklog } from "../../functions/batch/tickets";
 import { UsageError } from "./args";
 import type { HttpAnswer } from "./request";
 
@@ -54,34 +53,15 @@ function readTickets(options: BatchOptions): Ticket[] {
   } catch (error) {
     throw new UsageError(`Cannot read ${options.csv}: ${(error as Error).message}`, { cause: error });
   }
-  const records = parse(content, {
-    bom: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    delimiter: detectDelimiter(content.slice(0, 65536)),
-  }) as string[][];
-  const [header, ...rows] = records;
-  if (!header) throw new UsageError(`${options.csv} is empty: no header row`);
-  let idIndex: number;
-  let textIndexes: number[];
   try {
-    idIndex = resolveColumn(header, options.idColumn, "id", "--id-column");
-    textIndexes = options.textColumns.map((column) =>
-      resolveColumn(header, column, "text", "--text-columns"),
-    );
+    return parseBacklog(content, {
+      idColumn: options.idColumn,
+      textColumns: options.textColumns,
+      settings: { id: "--id-column", text: "--text-columns" },
+    });
   } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
+    throw new UsageError(`${options.csv}: ${(error as Error).message}`, { cause: error });
   }
-  const seen = new Set<string>();
-  return rows.map((row, index) => {
-    const id = (row[idIndex] ?? "").trim();
-    if (id === "") throw new UsageError(`${options.csv} line ${index + 2} has no ${options.idColumn}`);
-    if (seen.has(id))
-      throw new UsageError(`${options.csv} line ${index + 2} repeats ${options.idColumn} ${id}`);
-    seen.add(id);
-    // The same normalisation as the training documents.
-    return { id, text: normalizeText(textIndexes.map((i) => row[i] ?? "").join(" ")) };
-  });
 }
 
 /** Ids already in the results file, from an earlier run of the same export. */

@@ -7,8 +7,10 @@ export interface ComprehendDataAccessRoleProps {
   readonly namePrefix: string;
   readonly accountId: string;
   readonly bucketArn: string;
-  /** The classifiers this app trains; only their training may use the role. */
+  /** The Comprehend resources whose work may use the role (this app's classifiers, or its batch jobs). */
   readonly classifierArns: string;
+  /** Role name suffix and policy name: one role per kind of job, each limited to its own prefixes. */
+  readonly purpose?: "training" | "batch";
   readonly inputPrefix: string;
   readonly outputPrefix: string;
   readonly kmsKeyArn: string;
@@ -37,7 +39,7 @@ export class ComprehendDataAccessRole extends Construct {
       ],
     });
     this.role = new IamRole(this, "role", {
-      name: `${props.namePrefix}-comprehend-data-access`,
+      name: `${props.namePrefix}-comprehend-${props.purpose === "batch" ? "batch" : "data"}-access`,
       assumeRolePolicy: assume.json,
     });
     const policy = new DataAwsIamPolicyDocument(this, "policy", {
@@ -90,7 +92,7 @@ export class ComprehendDataAccessRole extends Construct {
     });
     new IamRolePolicy(this, "policy_attachment", {
       role: this.role.id,
-      name: "training-data-access",
+      name: `${props.purpose ?? "training"}-data-access`,
       policy: policy.json,
     });
   }

@@ -8,6 +8,7 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DATA_PREFIXES } from "../../contract/data-layout";
 import {
+  BATCH_ENVIRONMENT,
   ETL_ENVIRONMENT,
   environmentFor,
   NOTIFY_ENVIRONMENT,
@@ -31,6 +32,10 @@ export interface TrainingPipelineSettings {
   readonly baselineMaxDocuments: number;
   /** Baseline macro-F1 below which training waits for the operator; 0: no bar. */
   readonly minBaselineMacroF1: number;
+  /** The id column of backlog exports (batch_input/), e.g. "number". */
+  readonly batchIdColumn: string;
+  /** Below this top score a backlog ticket is flagged for review. */
+  readonly batchReviewThreshold: number;
 }
 
 export interface TrainingPipelineProps {
@@ -60,6 +65,8 @@ export class TrainingPipeline extends Construct {
   readonly etl: NodeFunction;
   readonly train: NodeFunction;
   readonly notify: NodeFunction;
+  readonly batch: NodeFunction;
+  readonly batchDataAccessRole: ComprehendDataAccessRole;
   readonly dataAccessRole: ComprehendDataAccessRole;
   readonly bucketNotification: S3BucketNotification;
 
@@ -248,6 +255,92 @@ export class TrainingPipeline extends Construct {
       ],
     });
 
+    // Backlogs: asynchronous classification jobs of this app's classifiers, no endpoint needed. Their role reads
+    // and writes the batch prefixes only, and only this app's jobs may assume it.
+    const jobArns = `arn:${store.partition}:comprehend:${props.region}:${store.accountId}:document-classification-job/*`;
+    this.batchDataAccessRole = new ComprehendDataAccessRole(this, "comprehend_batch_access", {
+      namePrefix,
+      accountId: store.accountId,
+      bucketArn: store.bucketArn,
+      classifierArns: jobArns,
+      inputPrefix: DATA_PREFIXES.batchOutput,
+      outputPrefix: DATA_PREFIXES.batchOutput,
+      kmsKeyArn: keyArn,
+      purpose: "batch",
+    });
+    this.batch = new NodeFunction(this, "batch", {
+      ...common,
+      functionName: `${namePrefix}-batch`,
+      bundle: "batch",
+      description:
+        "Classifies backlog exports under batch_input/ with asynchronous jobs; joins their results",
+      memorySize: 2048,
+      timeoutSeconds: 300,
+      environment: environmentFor(BATCH_ENVIRONMENT, {
+        TOPIC_ARN: topic.arn,
+        NAME_PREFIX: namePrefix,
+        BATCH_INPUT_PREFIX: DATA_PREFIXES.batchInput,
+        BATCH_OUTPUT_PREFIX: DATA_PREFIXES.batchOutput,
+        DATA_ACCESS_ROLE_ARN: this.batchDataAccessRole.role.arn,
+        KMS_KEY_ARN: keyArn,
+        SUBNET_IDS: Fn.join(",", props.network.subnetIds),
+        SECURITY_GROUP_IDS: props.network.comprehendJobSecurityGroupId,
+        BATCH_ID_COLUMN: settings.batchIdColumn,
+        CSV_TEXT_COLUMNS: settings.csvTextColumns,
+        REVIEW_THRESHOLD: `${settings.batchReviewThreshold}`,
+      }),
+      statements: [
+        {
+          sid: "ReadBacklogs",
+          actions: ["s3:GetObject", "s3:GetObjectVersion"],
+          resources: [objectArns(store, DATA_PREFIXES.batchInput)],
+        },
+        {
+          sid: "WriteAndReadBatches",
+          actions: ["s3:GetObject", "s3:PutObject"],
+          resources: [objectArns(store, DATA_PREFIXES.batchOutput)],
+        },
+        {
+          // A batch's marker not written yet answers 404 only with ListBucket (403 otherwise).
+          sid: "TellMissingMarkers",
+          actions: ["s3:ListBucket"],
+          resources: [store.bucketArn],
+        },
+        {
+          // StartDocumentClassificationJob is authorized against the classifier and the job.
+          sid: "StartJobsWithThisAppsClassifiers",
+          actions: ["comprehend:StartDocumentClassificationJob"],
+          resources: [classifierArns, `${classifierArns}/version/*`, jobArns],
+        },
+        { sid: "TagJobs", actions: ["comprehend:TagResource"], resources: [jobArns] },
+        {
+          sid: "FollowJobs",
+          actions: ["comprehend:DescribeDocumentClassificationJob"],
+          resources: [jobArns],
+        },
+        {
+          // ListDocumentClassifiers has no resource-level permissions; the newest trained classifier is the default.
+          sid: "FindClassifiers",
+          actions: ["comprehend:ListDocumentClassifiers"],
+          resources: ["*"],
+        },
+        {
+          sid: "PassBatchDataAccessRole",
+          actions: ["iam:PassRole"],
+          resources: [this.batchDataAccessRole.role.arn],
+          condition: [
+            { test: "StringEquals", variable: "iam:PassedToService", values: ["comprehend.amazonaws.com"] },
+          ],
+        },
+        {
+          sid: "UseDataKey",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"],
+          resources: [keyArn],
+        },
+        ...publishToTopic,
+      ],
+    });
+
     // S3 -> ETL and S3 -> notify share the bucket's single notification configuration: a second
     // aws_s3_bucket_notification for the same bucket would overwrite the first on every apply.
     const allowS3 = (fn: NodeFunction, name: string) =>
@@ -260,6 +353,7 @@ export class TrainingPipeline extends Construct {
       });
     const etlPermission = allowS3(this.etl, "etl");
     const notifyPermission = allowS3(this.notify, "notify");
+    const batchPermission = allowS3(this.batch, "batch");
     this.bucketNotification = new S3BucketNotification(this, "bucket_notification", {
       bucket: store.bucketName,
       lambdaFunction: [
@@ -271,6 +365,20 @@ export class TrainingPipeline extends Construct {
           filterPrefix: DATA_PREFIXES.raw,
           filterSuffix: suffix,
         })),
+        ...[".csv", ".CSV"].map((suffix) => ({
+          id: `batch-on-backlog${suffix === ".CSV" ? "-upper" : ""}`,
+          lambdaFunctionArn: this.batch.function.arn,
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: DATA_PREFIXES.batchInput,
+          filterSuffix: suffix,
+        })),
+        {
+          id: "batch-on-job-output",
+          lambdaFunctionArn: this.batch.function.arn,
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: DATA_PREFIXES.batchOutput,
+          filterSuffix: "output.tar.gz",
+        },
         {
           id: "notify-on-model-output",
           lambdaFunctionArn: this.notify.function.arn,
@@ -279,7 +387,7 @@ export class TrainingPipeline extends Construct {
           filterSuffix: "output.tar.gz",
         },
       ],
-      dependsOn: [etlPermission, notifyPermission],
+      dependsOn: [etlPermission, notifyPermission, batchPermission],
     });
 
     new LambdaPermission(this, "train_invoke_from_sns", {

@@ -1,0 +1,80 @@
+/**
+ * Backlog classification without an endpoint: an export under batch_input/ starts an asynchronous job; the
+ * job's output under batch_output/ becomes the results CSV and an email. One function, two S3 triggers.
+ */
+import { ComprehendClient } from "@aws-sdk/client-comprehend";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { Context, S3Event } from "aws-lambda";
+import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
+import { checkPrefix } from "../../contract/data-layout";
+import { BATCH_ENVIRONMENT } from "../../contract/environment";
+import { parseS3Event } from "../etl/source";
+import { ConfigError, readContract, readFraction } from "../shared/config";
+import { createLogger } from "../shared/logger";
+import { finishBatch } from "./finish";
+import { startBatch } from "./start";
+
+const config = readContract(BATCH_ENVIRONMENT);
+for (const name of ["BATCH_INPUT_PREFIX", "BATCH_OUTPUT_PREFIX"] as const) {
+  const problem = checkPrefix(name, config[name]);
+  if (problem) throw new ConfigError(problem);
+}
+const list = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+const logger = createLogger("batch");
+const s3 = new S3Client({});
+const sns = new SNSClient({});
+const comprehend = new ComprehendClient({});
+const reviewThreshold = readFraction(
+  "REVIEW_THRESHOLD",
+  config.REVIEW_THRESHOLD ?? String(DEFAULT_REVIEW_THRESHOLD),
+);
+
+export const handler = async (event: S3Event, context: Context): Promise<unknown[]> => {
+  logger.addContext(context);
+  const outcomes: unknown[] = [];
+  for (const source of parseS3Event(event)) {
+    if (source.key.startsWith(config.BATCH_INPUT_PREFIX) && /\.csv$/i.test(source.key)) {
+      outcomes.push(
+        await startBatch(source, {
+          s3,
+          sns,
+          comprehend,
+          logger,
+          config: {
+            topicArn: config.TOPIC_ARN,
+            namePrefix: config.NAME_PREFIX,
+            outputPrefix: config.BATCH_OUTPUT_PREFIX,
+            dataAccessRoleArn: config.DATA_ACCESS_ROLE_ARN,
+            kmsKeyArn: config.KMS_KEY_ARN,
+            subnetIds: list(config.SUBNET_IDS),
+            securityGroupIds: list(config.SECURITY_GROUP_IDS),
+            idColumn: config.BATCH_ID_COLUMN,
+            textColumns: list(config.CSV_TEXT_COLUMNS),
+            classifierArn: config.CLASSIFIER_ARN,
+          },
+        }),
+      );
+    } else if (source.key.startsWith(config.BATCH_OUTPUT_PREFIX)) {
+      outcomes.push(
+        await finishBatch(source.bucket, source.key, {
+          s3,
+          sns,
+          comprehend,
+          logger,
+          topicArn: config.TOPIC_ARN,
+          outputPrefix: config.BATCH_OUTPUT_PREFIX,
+          reviewThreshold,
+        }),
+      );
+    } else {
+      logger.warn("Ignoring an object outside the batch prefixes", { key: source.key });
+      outcomes.push({ status: "ignored", key: source.key });
+    }
+  }
+  return outcomes;
+};

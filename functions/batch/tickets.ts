@@ -1,0 +1,49 @@
+/**
+ * A ticket export as a backlog to classify: an id column and text columns, read with the ETL's column rules
+ * (exact name, else a unique case-insensitive match; delimiter detected) and normalised as training documents.
+ */
+import { parse } from "csv-parse/sync";
+import { normalizeText } from "../etl/documents";
+import { InputError } from "../etl/errors";
+import { detectDelimiter, resolveColumn } from "../etl/ticket-csv";
+
+export interface BacklogTicket {
+  readonly id: string;
+  readonly text: string;
+}
+
+export interface BacklogColumns {
+  readonly idColumn: string;
+  readonly textColumns: readonly string[];
+  /** How the user names them (flags, Terraform variables), for the error that names a missing one. */
+  readonly settings: { readonly id: string; readonly text: string };
+}
+
+export function parseBacklog(content: string, columns: BacklogColumns): BacklogTicket[] {
+  let records: string[][];
+  try {
+    records = parse(content, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      delimiter: detectDelimiter(content.slice(0, 65536)),
+    }) as string[][];
+  } catch (error) {
+    throw new InputError(`the CSV cannot be parsed: ${(error as Error).message}`, { cause: error });
+  }
+  const [header, ...rows] = records;
+  if (!header) throw new InputError("the CSV is empty: no header row");
+  const idIndex = resolveColumn(header, columns.idColumn, "id", columns.settings.id);
+  const textIndexes = columns.textColumns.map((column) =>
+    resolveColumn(header, column, "text", columns.settings.text),
+  );
+  const seen = new Set<string>();
+  return rows.map((row, index) => {
+    const line = index + 2;
+    const id = (row[idIndex] ?? "").trim();
+    if (id === "") throw new InputError(`line ${line} has no ${columns.idColumn}`);
+    if (seen.has(id)) throw new InputError(`line ${line} repeats ${columns.idColumn} ${id}`);
+    seen.add(id);
+    return { id, text: normalizeText(textIndexes.map((i) => row[i] ?? "").join(" ")) };
+  });
+}
