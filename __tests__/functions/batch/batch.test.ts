@@ -1,0 +1,262 @@
+import { gzipSync } from "node:zlib";
+import {
+  ComprehendClient,
+  DescribeDocumentClassificationJobCommand,
+  ListDocumentClassifiersCommand,
+  StartDocumentClassificationJobCommand,
+} from "@aws-sdk/client-comprehend";
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { mockClient } from "aws-sdk-client-mock";
+import { pack } from "tar-stream";
+import { batchCostUsd, finishBatch } from "../../../functions/batch/finish";
+import { type BatchDeps, documentLines, startBatch } from "../../../functions/batch/start";
+import { createLogger } from "../../../functions/shared/logger";
+import { publishedEvents } from "../published-events";
+
+const s3 = mockClient(S3Client);
+const sns = mockClient(SNSClient);
+const comprehend = mockClient(ComprehendClient);
+const ARN = (run: string) =>
+  `arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-${run}/version/${run}`;
+const KEY = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d";
+const ROLE = "arn:aws:iam::111122223333:role/itsr-comprehend-batch-access";
+const source = { bucket: "data", key: "batch_input/backlog.csv", versionId: "v1" };
+
+const text = (value: string) =>
+  ({ transformToString: async () => value }) as unknown as GetObjectCommandOutput["Body"];
+const bytes = (value: Uint8Array) =>
+  ({
+    transformToByteArray: async () => value,
+    transformToString: async () => Buffer.from(value).toString("utf8"),
+  }) as unknown as GetObjectCommandOutput["Body"];
+const notFound = () => Object.assign(new Error("Not Found"), { name: "NotFound" });
+
+function deps(overrides: Partial<BatchDeps["config"]> = {}): BatchDeps {
+  return {
+    s3: new S3Client({}),
+    sns: new SNSClient({}),
+    comprehend: new ComprehendClient({}),
+    logger: createLogger("batch-test"),
+    config: {
+      topicArn: "arn:aws:sns:us-east-1:111122223333:itsr",
+      namePrefix: "itsr",
+      outputPrefix: "batch_output/",
+      dataAccessRoleArn: ROLE,
+      kmsKeyArn: KEY,
+      subnetIds: ["subnet-1", "subnet-2"],
+      securityGroupIds: ["sg-jobs"],
+      idColumn: "number",
+      textColumns: ["short_description", "description"],
+      ...overrides,
+    },
+  };
+}
+
+beforeEach(() => {
+  s3.reset();
+  sns.reset();
+  comprehend.reset();
+  s3.on(HeadObjectCommand).rejects(notFound());
+  s3.on(PutObjectCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: "m" });
+  comprehend.on(StartDocumentClassificationJobCommand).resolves({ JobId: "job-1", JobArn: "arn:job-1" });
+  comprehend.on(ListDocumentClassifiersCommand).resolves({
+    DocumentClassifierPropertiesList: [
+      { DocumentClassifierArn: ARN("old-run"), Status: "TRAINED", TrainingEndTime: new Date("2026-01-01") },
+      { DocumentClassifierArn: ARN("new-run"), Status: "TRAINED", TrainingEndTime: new Date("2026-06-01") },
+      { DocumentClassifierArn: ARN("training-run"), Status: "TRAINING" },
+      {
+        DocumentClassifierArn: "arn:aws:comprehend:us-east-1:111122223333:document-classifier/other-app-x",
+        Status: "TRAINED",
+        TrainingEndTime: new Date("2026-09-01"),
+      },
+    ],
+  });
+});
+
+describe("starting a backlog job", () => {
+  it("writes one document per line with the id mapping and starts the job in the VPC with KMS and the newest classifier", async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: text('number,short_description,description\nINC1,VPN drops,"since  Monday"\nINC2,Printer jam,\n'),
+      ContentLength: 80,
+    });
+
+    const outcome = await startBatch(source, deps());
+
+    expect(outcome).toMatchObject({ status: "started", job_id: "job-1", tickets: 2 });
+    const batchId = (outcome as { batch_id: string }).batch_id;
+    const input = comprehend.commandCalls(StartDocumentClassificationJobCommand)[0]?.args[0].input;
+    expect(input).toEqual({
+      JobName: `itsr-${batchId}`,
+      DocumentClassifierArn: ARN("new-run"),
+      InputDataConfig: {
+        S3Uri: `s3://data/batch_output/${batchId}/input/documents.txt`,
+        InputFormat: "ONE_DOC_PER_LINE",
+      },
+      OutputDataConfig: { S3Uri: `s3://data/batch_output/${batchId}/output/`, KmsKeyId: KEY },
+      DataAccessRoleArn: ROLE,
+      VolumeKmsKeyId: KEY,
+      VpcConfig: { SecurityGroupIds: ["sg-jobs"], Subnets: ["subnet-1", "subnet-2"] },
+      ClientRequestToken: `batch-${batchId}`,
+      Tags: [
+        { Key: "app", Value: "itsr" },
+        { Key: "batch_id", Value: batchId },
+      ],
+    });
+    const puts = Object.fromEntries(
+      s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.Body]),
+    );
+    expect(puts[`batch_output/${batchId}/input/documents.txt`]).toBe("VPN drops since Monday\nPrinter jam");
+    expect(puts[`batch_output/${batchId}/input/ids.json`]).toBe('["INC1","INC2"]');
+    expect(JSON.parse(puts[`batch_output/${batchId}/job.json`] as string)).toMatchObject({
+      job_id: "job-1",
+      tickets: 2,
+    });
+    expect(publishedEvents(sns)[0]?.detail.event_type).toBe("batch_started");
+  });
+
+  it("uses the classifier named in the object's metadata", async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: text("number,short_description,description\nINC1,a,b\n"),
+      Metadata: { "classifier-arn": ARN("old-run") },
+    });
+
+    await startBatch(source, deps());
+
+    expect(
+      comprehend.commandCalls(StartDocumentClassificationJobCommand)[0]?.args[0].input.DocumentClassifierArn,
+    ).toBe(ARN("old-run"));
+    expect(comprehend.commandCalls(ListDocumentClassifiersCommand)).toHaveLength(0);
+  });
+
+  it("starts no second job for a duplicate delivery", async () => {
+    s3.on(HeadObjectCommand).resolves({});
+
+    expect(await startBatch(source, deps())).toMatchObject({ status: "duplicate" });
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
+  });
+
+  it("emails a malformed upload's fault by line or column, leaves it untouched, and starts nothing", async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: text("number,short_description,description\nINC1,a,b\nINC1,c,d\n"),
+    });
+
+    const outcome = await startBatch(source, deps());
+
+    expect(outcome).toMatchObject({ status: "rejected", reason: "line 3 repeats number INC1" });
+    expect(publishedEvents(sns)[0]?.email).toContain("  line 3 repeats number INC1");
+    expect(publishedEvents(sns)[0]?.email).toContain("The upload was left untouched");
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
+
+    s3.on(GetObjectCommand).resolves({ Body: text("ticket,short_description,description\nINC1,a,b\n") });
+    const wrongColumn = await startBatch({ ...source, versionId: "v2" }, deps());
+    expect((wrongColumn as { reason: string }).reason).toContain(
+      'no id column "number"; its columns are: "ticket"',
+    );
+    expect((wrongColumn as { reason: string }).reason).toContain("the batch_id_column variable");
+  });
+
+  it("refuses an export too large for one job, naming the limit", async () => {
+    s3.on(GetObjectCommand).resolves({ Body: text(""), ContentLength: 300 * 1024 * 1024 });
+
+    const outcome = await startBatch(source, deps());
+
+    expect((outcome as { reason: string }).reason).toContain("over the 209715200 bytes one batch takes here");
+  });
+
+  it("cuts each document to what Comprehend reads, at a character boundary", () => {
+    const [line] = documentLines(["é".repeat(6000)]).split("\n");
+    expect(Buffer.byteLength(line as string)).toBe(10000);
+  });
+});
+
+async function jobOutput(lines: string[]): Promise<Buffer> {
+  const archive = pack();
+  archive.entry({ name: "predictions.jsonl" }, `${lines.join("\n")}\n`);
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+describe("finishing a backlog job", () => {
+  const outputKey = "batch_output/backlog-0123456789ab/output/111122223333-CLN-job1/output/output.tar.gz";
+  const finish = () =>
+    finishBatch("data", outputKey, {
+      s3: new S3Client({}),
+      sns: new SNSClient({}),
+      comprehend: new ComprehendClient({}),
+      logger: createLogger("batch-test"),
+      topicArn: "arn:aws:sns:us-east-1:111122223333:itsr",
+      outputPrefix: "batch_output/",
+      reviewThreshold: 0.5,
+    });
+
+  beforeEach(async () => {
+    const prediction = (line: number, name: string, score: number) =>
+      JSON.stringify({
+        File: "documents.txt",
+        Line: line,
+        Classes: [
+          { Name: name, Score: score },
+          { Name: "Other", Score: 1 - score },
+        ],
+      });
+    s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/input/ids.json" }).resolves({
+      Body: text('["INC1","INC2","INC3"]'),
+    });
+    s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/job.json" }).resolves({
+      Body: text('{"job_id":"job1","classifier_arn":"arn:c"}'),
+    });
+    s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/input/documents.txt" }).resolves({
+      Body: text(`${"x".repeat(250)}\nshort\nthird`),
+    });
+    s3.on(GetObjectCommand, { Key: outputKey }).resolves({
+      Body: bytes(await jobOutput([prediction(2, "Network", 0.4), prediction(0, "Network", 0.9)])),
+    });
+    comprehend.on(DescribeDocumentClassificationJobCommand).resolves({
+      DocumentClassificationJobProperties: {
+        SubmitTime: new Date("2026-11-30T10:00:00Z"),
+        EndTime: new Date("2026-11-30T10:12:00Z"),
+      },
+    });
+  });
+
+  it("joins the predictions to the ticket ids, writes the results CSV and emails the summary with time and cost", async () => {
+    const outcome = await finish();
+
+    expect(outcome).toMatchObject({ status: "finished", missing: 1 });
+    const csv = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(csv?.Key).toBe("batch_output/backlog-0123456789ab/results.csv");
+    expect(String(csv?.Body).trim().split("\n")).toEqual([
+      "id,predicted_label,score,runner_up_label,runner_up_score,needs_review",
+      "INC1,Network,0.9,Other,0.09999999999999998,false",
+      "INC2,,,,,true",
+      "INC3,Other,0.6,Network,0.4,false",
+    ]);
+    const email = publishedEvents(sns)[0]?.email as string;
+    expect(email).toContain("Tickets per label:\n  Network: 1\n  Other: 1");
+    expect(email).toContain("Need review (top score below 0.5): 1, of which 1 got no prediction");
+    expect(email).toContain("Job time: 12 min; cost: about $0.00 at $0.00 per 100 characters");
+    expect(email).toContain("Results: s3://data/batch_output/backlog-0123456789ab/results.csv");
+  });
+
+  it("does nothing twice for a duplicate delivery of the output", async () => {
+    s3.on(HeadObjectCommand).resolves({});
+
+    expect(await finish()).toMatchObject({ status: "duplicate" });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it("prices a job per 100 characters with Comprehend's 3-unit minimum", () => {
+    expect(batchCostUsd([250, 5, 99])).toBe(Math.round((3 + 3 + 3) * 0.0005 * 100) / 100);
+    expect(batchCostUsd(Array(10_000).fill(1000))).toBe(50);
+  });
+});
