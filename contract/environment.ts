@@ -44,6 +44,7 @@ export const BATCH_ENVIRONMENT = contract(
   [
     "TOPIC_ARN",
     "NAME_PREFIX",
+    "DATA_BUCKET",
     "BATCH_INPUT_PREFIX",
     "BATCH_OUTPUT_PREFIX",
     "DATA_ACCESS_ROLE_ARN",

@@ -233,7 +233,7 @@ export class TrainingStack extends AppStack {
       classifierCheckSchedule: variable("classifier_check_schedule", {
         type: "string",
         description:
-          "How often the app's classifiers in training are checked for failure (EventBridge schedule).",
+          "How often the app's classifiers in training and batch jobs are checked for failure (EventBridge schedule).",
         default: "rate(30 minutes)",
         validation: [
           {

@@ -110,6 +110,7 @@ describe("training stack", () => {
   it("grants no wildcard actions and uses '*' resources only where the API has no resource-level permissions", () => {
     const allowWildcardResources = new Set([
       "comprehend:ListDocumentClassifiers",
+      "comprehend:ListDocumentClassificationJobs",
       "ec2:CreateNetworkInterface",
       "ec2:CreateNetworkInterfacePermission",
       "ec2:DescribeNetworkInterfaces",
@@ -172,11 +173,20 @@ describe("training stack", () => {
       expect(referencedName(config.destination_config.on_failure.destination)).toBe(topicName);
   });
 
-  it("checks classifiers in training on a schedule, since a failed training writes no output", () => {
+  it("checks training and batch jobs on a schedule, since a failed or stopped job writes no output", () => {
     expect(one("aws_cloudwatch_event_rule").schedule_expression).toBe("${var.classifier_check_schedule}");
-    expect(one("aws_cloudwatch_event_target").arn).toMatch(
-      /aws_lambda_function\.pipeline_notify_function_\w+\.arn/,
+    const targets = resourcesOf(training, "aws_cloudwatch_event_target").map(([, target]) => target.arn);
+    expect(targets).toHaveLength(2);
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/aws_lambda_function\.pipeline_notify_function_\w+\.arn/),
+        expect.stringMatching(/aws_lambda_function\.pipeline_batch_function_\w+\.arn/),
+      ]),
     );
+    const invokers = resourcesOf(training, "aws_lambda_permission").filter(
+      ([, permission]) => permission.principal === "events.amazonaws.com",
+    );
+    expect(invokers).toHaveLength(2);
   });
 
   it("lets only Comprehend work of this app assume its data access roles: training its classifiers, and its batch jobs", () => {

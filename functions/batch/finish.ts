@@ -6,7 +6,7 @@
 
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type ComprehendClient, DescribeDocumentClassificationJobCommand } from "@aws-sdk/client-comprehend";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { stringify } from "csv-stringify/sync";
 import { RESULT_COLUMNS } from "../../contract/batch";
@@ -14,6 +14,7 @@ import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
 import { formatDuration, formatUsd } from "../pipeline-shared/pricing";
 import { publishEvent } from "../shared/events";
 import { labelsByDocumentCount } from "../shared/labels";
+import { objectExists } from "./objects";
 import { joinPredictions, readPredictions } from "./results";
 
 /**
@@ -55,12 +56,7 @@ export async function finishBatch(
     return { status: "ignored", reason: `s3://${bucket}/${key} is not a batch job's output` };
   }
   const layout = batchLayout({ batchOutput: deps.outputPrefix }, batchId);
-  try {
-    await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: layout.results }));
-    return { batch_id: batchId, status: "duplicate" };
-  } catch (error) {
-    if ((error as Error).name !== "NotFound" && (error as Error).name !== "NoSuchKey") throw error;
-  }
+  if (await objectExists(deps.s3, bucket, layout.results)) return { batch_id: batchId, status: "duplicate" };
   const ids = JSON.parse(await readText(deps.s3, bucket, layout.ids)) as string[];
   const job = JSON.parse(await readText(deps.s3, bucket, layout.job)) as {
     job_id: string;

@@ -1,17 +1,20 @@
 /**
  * Backlog classification without an endpoint: an export under batch_input/ starts an asynchronous job; the
- * job's output under batch_output/ becomes the results CSV and an email. One function, two S3 triggers.
+ * job's output under batch_output/ becomes the results CSV and an email; the schedule reports jobs that failed
+ * or were stopped (they write no output). One function, two S3 triggers and a schedule.
  */
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
-import type { Context, S3Event } from "aws-lambda";
+import type { Context, S3Event, ScheduledEvent } from "aws-lambda";
 import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 import { checkPrefix } from "../../contract/data-layout";
 import { BATCH_ENVIRONMENT } from "../../contract/environment";
 import { parseS3Event } from "../etl/source";
 import { ConfigError, readContract, readFraction } from "../shared/config";
+import { isScheduledEvent } from "../shared/invocations";
 import { createLogger } from "../shared/logger";
+import { checkBatchJobs } from "./check";
 import { finishBatch } from "./finish";
 import { startBatch } from "./start";
 
@@ -34,8 +37,20 @@ const reviewThreshold = readFraction(
   config.REVIEW_THRESHOLD ?? String(DEFAULT_REVIEW_THRESHOLD),
 );
 
-export const handler = async (event: S3Event, context: Context): Promise<unknown[]> => {
+export const handler = async (event: S3Event | ScheduledEvent, context: Context): Promise<unknown[]> => {
   logger.addContext(context);
+  if (isScheduledEvent(event)) {
+    return checkBatchJobs({
+      s3,
+      sns,
+      comprehend,
+      logger,
+      topicArn: config.TOPIC_ARN,
+      namePrefix: config.NAME_PREFIX,
+      bucket: config.DATA_BUCKET,
+      outputPrefix: config.BATCH_OUTPUT_PREFIX,
+    });
+  }
   const outcomes: unknown[] = [];
   for (const source of parseS3Event(event)) {
     if (source.key.startsWith(config.BATCH_INPUT_PREFIX) && /\.csv$/i.test(source.key)) {

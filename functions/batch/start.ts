@@ -10,7 +10,7 @@ import {
   type DocumentClassifierProperties,
   StartDocumentClassificationJobCommand,
 } from "@aws-sdk/client-comprehend";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { isClassifierArn, parseClassifierArn } from "../../contract/arns";
 import { batchLayout } from "../../contract/data-layout";
@@ -20,6 +20,7 @@ import { makeRunId, type SourceObject } from "../etl/source";
 import { isFinished, listAllClassifiers } from "../pipeline-shared/classifiers";
 import { runIdFromClassifierName } from "../pipeline-shared/naming";
 import { publishEvent } from "../shared/events";
+import { objectExists } from "./objects";
 import { parseBacklog } from "./tickets";
 
 /** Comprehend reads at most this many UTF-8 bytes of a one-document-per-line document, as ClassifyDocument. */
@@ -57,16 +58,6 @@ export type BatchStartOutcome =
       readonly tickets: number;
     }
   | { readonly batch_id: string; readonly status: "duplicate" | "rejected"; readonly reason?: string };
-
-async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === "NotFound" || (error as Error).name === "NoSuchKey") return false;
-    throw error;
-  }
-}
 
 /** One line per ticket: cut at a character boundary to what Comprehend reads, never empty. */
 export function documentLines(texts: readonly string[]): string {
@@ -106,7 +97,10 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
   const batchId = makeRunId(source);
   const layout = batchLayout({ batchOutput: config.outputPrefix }, batchId);
   logger.appendKeys({ batch_id: batchId });
-  if ((await exists(s3, source.bucket, layout.job)) || (await exists(s3, source.bucket, layout.rejected))) {
+  if (
+    (await objectExists(s3, source.bucket, layout.job)) ||
+    (await objectExists(s3, source.bucket, layout.rejected))
+  ) {
     logger.info("Batch already handled by an earlier delivery of this upload");
     return { batch_id: batchId, status: "duplicate" };
   }

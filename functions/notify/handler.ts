@@ -2,6 +2,7 @@ import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event, ScheduledEvent } from "aws-lambda";
+import { isS3Event, isScheduledEvent } from "../shared/invocations";
 import { createLogger } from "../shared/logger";
 import { s3Comparison } from "./compare";
 import { readNotifyConfig } from "./config";
@@ -19,16 +20,6 @@ const deps: NotifyDeps = {
     (await import("../evaluation/report-page")).renderReport(evaluation, title, note),
   ),
 };
-
-function isS3Event(event: unknown): event is S3Event {
-  const records = (event as Partial<S3Event> | null)?.Records;
-  return Array.isArray(records) && records.every((record) => record?.eventSource === "aws:s3");
-}
-
-function isScheduledEvent(event: unknown): event is ScheduledEvent {
-  const candidate = event as Partial<ScheduledEvent> | null;
-  return candidate?.source === "aws.events" && candidate["detail-type"] === "Scheduled Event";
-}
 
 /** S3 `output.tar.gz` created -> report that run; EventBridge schedule -> sweep the app's classifiers. */
 export const handler = async (event: S3Event | ScheduledEvent, context: Context): Promise<NotifyResult[]> => {

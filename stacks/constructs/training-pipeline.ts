@@ -279,6 +279,7 @@ export class TrainingPipeline extends Construct {
       environment: environmentFor(BATCH_ENVIRONMENT, {
         TOPIC_ARN: topic.arn,
         NAME_PREFIX: namePrefix,
+        DATA_BUCKET: store.bucketName,
         BATCH_INPUT_PREFIX: DATA_PREFIXES.batchInput,
         BATCH_OUTPUT_PREFIX: DATA_PREFIXES.batchOutput,
         DATA_ACCESS_ROLE_ARN: this.batchDataAccessRole.role.arn,
@@ -319,9 +320,10 @@ export class TrainingPipeline extends Construct {
           resources: [jobArns],
         },
         {
-          // ListDocumentClassifiers has no resource-level permissions; the newest trained classifier is the default.
-          sid: "FindClassifiers",
-          actions: ["comprehend:ListDocumentClassifiers"],
+          // Neither list action has resource-level permissions: the newest trained classifier is the default, and
+          // failed or stopped jobs are found by listing (they write no output to trigger on).
+          sid: "FindClassifiersAndJobs",
+          actions: ["comprehend:ListDocumentClassifiers", "comprehend:ListDocumentClassificationJobs"],
           resources: ["*"],
         },
         {
@@ -404,10 +406,10 @@ export class TrainingPipeline extends Construct {
       filterPolicy: JSON.stringify(ETL_COMPLETED_FILTER),
     });
 
-    // Comprehend writes no output.tar.gz for a failed or stopped training, so a schedule catches those.
+    // Comprehend writes no output.tar.gz for a failed or stopped training or batch job, so a schedule catches those.
     const check = new CloudwatchEventRule(this, "classifier_check_schedule", {
       name: `${namePrefix}-classifier-check`,
-      description: "Checks the app's classifiers in training and reports those that finished or failed",
+      description: "Reports the app's classifiers and batch jobs that finished, failed or were stopped",
       scheduleExpression: settings.classifierCheckSchedule,
     });
     new CloudwatchEventTarget(this, "classifier_check_target", {
@@ -417,6 +419,16 @@ export class TrainingPipeline extends Construct {
     new LambdaPermission(this, "notify_invoke_from_schedule", {
       action: "lambda:InvokeFunction",
       functionName: this.notify.function.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: check.arn,
+    });
+    new CloudwatchEventTarget(this, "batch_check_target", {
+      rule: check.name,
+      arn: this.batch.function.arn,
+    });
+    new LambdaPermission(this, "batch_invoke_from_schedule", {
+      action: "lambda:InvokeFunction",
+      functionName: this.batch.function.functionName,
       principal: "events.amazonaws.com",
       sourceArn: check.arn,
     });

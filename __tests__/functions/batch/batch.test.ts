@@ -2,6 +2,8 @@ import { gzipSync } from "node:zlib";
 import {
   ComprehendClient,
   DescribeDocumentClassificationJobCommand,
+  type DocumentClassificationJobProperties,
+  ListDocumentClassificationJobsCommand,
   ListDocumentClassifiersCommand,
   StartDocumentClassificationJobCommand,
 } from "@aws-sdk/client-comprehend";
@@ -15,10 +17,11 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { pack } from "tar-stream";
+import { batchOfJob, checkBatchJobs } from "../../../functions/batch/check";
 import { batchCostUsd, finishBatch } from "../../../functions/batch/finish";
 import { type BatchDeps, documentLines, startBatch } from "../../../functions/batch/start";
 import { createLogger } from "../../../functions/shared/logger";
-import { publishedEvents } from "../published-events";
+import { publishedEvent, publishedEvents } from "../published-events";
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
@@ -258,5 +261,92 @@ describe("finishing a backlog job", () => {
   it("prices a job per 100 characters with Comprehend's 3-unit minimum", () => {
     expect(batchCostUsd([250, 5, 99])).toBe(Math.round((3 + 3 + 3) * 0.0005 * 100) / 100);
     expect(batchCostUsd(Array(10_000).fill(1000))).toBe(50);
+  });
+});
+
+describe("reporting backlog jobs that ended without results", () => {
+  const job = (over: Partial<DocumentClassificationJobProperties>): DocumentClassificationJobProperties => ({
+    JobId: "job-1",
+    JobName: "itsr-backlog-0a1b2c3d4e5f",
+    JobStatus: "FAILED",
+    Message: "INTERNAL_SERVER_ERROR: the classifier could not be loaded",
+    InputDataConfig: { S3Uri: "s3://data/batch_output/backlog-0a1b2c3d4e5f/input/documents.txt" },
+    ...over,
+  });
+  const checkDeps = {
+    s3: new S3Client({}),
+    sns: new SNSClient({}),
+    comprehend: new ComprehendClient({}),
+    logger: createLogger("batch-test"),
+    topicArn: "arn:aws:sns:us-east-1:111122223333:itsr",
+    namePrefix: "itsr",
+    bucket: "data",
+    outputPrefix: "batch_output/",
+  };
+
+  it("emails a failed job once with Comprehend's message and marks it reported", async () => {
+    // Prepare
+    comprehend
+      .on(ListDocumentClassificationJobsCommand, { Filter: { JobStatus: "FAILED" } })
+      .resolves({ DocumentClassificationJobPropertiesList: [job({})] })
+      .on(ListDocumentClassificationJobsCommand, { Filter: { JobStatus: "STOPPED" } })
+      .resolves({ DocumentClassificationJobPropertiesList: [] });
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const outcomes = await checkBatchJobs(checkDeps);
+
+    // Assess
+    expect(outcomes).toEqual([{ batch_id: "backlog-0a1b2c3d4e5f", job_id: "job-1", status: "reported" }]);
+    const event = publishedEvent(sns);
+    expect(event.detail.event_type).toBe("batch_failed");
+    expect(event.subject).toBe("Backlog classification failed: batch backlog-0a1b2c3d4e5f");
+    expect(event.email).toContain(
+      "Comprehend's message: INTERNAL_SERVER_ERROR: the classifier could not be loaded",
+    );
+    expect(event.email).toContain("upload the export again under a new name");
+    const marker = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(marker?.Key).toBe("batch_output/backlog-0a1b2c3d4e5f/failure-reported.json");
+  });
+
+  it("stays silent about a job already reported", async () => {
+    // Prepare
+    comprehend
+      .on(ListDocumentClassificationJobsCommand, { Filter: { JobStatus: "FAILED" } })
+      .resolves({ DocumentClassificationJobPropertiesList: [] })
+      .on(ListDocumentClassificationJobsCommand, { Filter: { JobStatus: "STOPPED" } })
+      .resolves({
+        DocumentClassificationJobPropertiesList: [job({ JobStatus: "STOPPED", Message: undefined })],
+      });
+    s3.on(HeadObjectCommand).resolves({});
+
+    // Act
+    const outcomes = await checkBatchJobs(checkDeps);
+
+    // Assess
+    expect(outcomes.map((o) => o.status)).toEqual(["already_reported"]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it("leaves jobs of other apps and other buckets alone", () => {
+    // Prepare
+    const app = { namePrefix: "itsr", bucket: "data", outputPrefix: "batch_output/" };
+
+    // Act
+    const owners = [
+      job({}),
+      job({ JobName: "itsr-dev-backlog-0a1b2c3d4e5f" }),
+      job({
+        JobName: "itsr-dev-backlog-0a1b2c3d4e5f",
+        InputDataConfig: { S3Uri: "s3://dev-data/batch_output/backlog-0a1b2c3d4e5f/input/documents.txt" },
+      }),
+      job({ JobName: "someone-elses-job" }),
+      job({ InputDataConfig: { S3Uri: "s3://data/training/backlog-0a1b2c3d4e5f/documents.txt" } }),
+    ].map((candidate) => batchOfJob(candidate, app));
+
+    // Assess
+    expect(owners).toEqual(["backlog-0a1b2c3d4e5f", undefined, undefined, undefined, undefined]);
   });
 });
