@@ -1,5 +1,6 @@
 import { Fn, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
+import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { DEFAULT_REVIEW_THRESHOLD } from "../contract/batch";
 import {
   DEFAULT_BASELINE_MAX_DOCUMENTS,
@@ -230,6 +231,20 @@ export class TrainingStack extends AppStack {
           },
         ],
       }).numberValue,
+      batchClassifierArn: variable("batch_classifier_arn", {
+        type: "string",
+        description:
+          "The classifier backlog jobs use (one of this app's); empty: the newest trained one. An upload's classifier-arn metadata overrides it.",
+        default: "",
+        validation: [
+          {
+            condition: hcl(
+              `var.batch_classifier_arn == "" || can(regex("${CLASSIFIER_ARN_PATTERN}", var.batch_classifier_arn))`,
+            ),
+            errorMessage: "batch_classifier_arn must be empty or a Comprehend document classifier ARN.",
+          },
+        ],
+      }).stringValue,
       classifierCheckSchedule: variable("classifier_check_schedule", {
         type: "string",
         description:

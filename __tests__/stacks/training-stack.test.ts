@@ -247,6 +247,20 @@ describe("training stack", () => {
     for (const resource of accessResources) expect(resource).toMatch(/\/batch_output\/\*$/);
   });
 
+  it("lets the operator name the backlog classifier, empty meaning the newest trained one", () => {
+    const batch = resourcesOf(training, "aws_lambda_function").find(([name]) =>
+      name.startsWith("pipeline_batch_function"),
+    );
+    const environment = (batch?.[1].environment as { variables: Record<string, string> } | undefined)
+      ?.variables;
+
+    expect(environment?.CLASSIFIER_ARN).toBe("${var.batch_classifier_arn}");
+    expect(training.variable.batch_classifier_arn?.default).toBe("");
+    expect(JSON.stringify(training.variable.batch_classifier_arn?.validation)).toContain(
+      'var.batch_classifier_arn == \\"\\"',
+    );
+  });
+
   it("validates the notification email", () => {
     expect(training.variable.notification_email?.validation).toHaveLength(1);
     expect(training.variable.notification_email?.default).toBeUndefined();

@@ -36,6 +36,8 @@ export interface TrainingPipelineSettings {
   readonly batchIdColumn: string;
   /** Below this top score a backlog ticket is flagged for review. */
   readonly batchReviewThreshold: number;
+  /** The classifier backlog jobs use; empty: the newest trained one of this app. */
+  readonly batchClassifierArn: string;
 }
 
 export interface TrainingPipelineProps {
@@ -289,6 +291,7 @@ export class TrainingPipeline extends Construct {
         BATCH_ID_COLUMN: settings.batchIdColumn,
         CSV_TEXT_COLUMNS: settings.csvTextColumns,
         REVIEW_THRESHOLD: `${settings.batchReviewThreshold}`,
+        CLASSIFIER_ARN: settings.batchClassifierArn,
       }),
       statements: [
         {
