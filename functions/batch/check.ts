@@ -14,7 +14,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
 import { publishEvent } from "../shared/events";
-import { objectExists } from "./objects";
+import { objectExists } from "../shared/objects";
 
 export interface CheckDeps {
   readonly s3: S3Client;

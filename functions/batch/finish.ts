@@ -14,7 +14,7 @@ import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
 import { formatDuration, formatUsd } from "../pipeline-shared/pricing";
 import { publishEvent } from "../shared/events";
 import { labelsByDocumentCount } from "../shared/labels";
-import { objectExists } from "./objects";
+import { objectExists } from "../shared/objects";
 import { joinPredictions, readPredictions } from "./results";
 
 /**

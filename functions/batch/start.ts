@@ -20,7 +20,7 @@ import { makeRunId, type SourceObject } from "../etl/source";
 import { isFinished, listAllClassifiers } from "../pipeline-shared/classifiers";
 import { runIdFromClassifierName } from "../pipeline-shared/naming";
 import { publishEvent } from "../shared/events";
-import { objectExists } from "./objects";
+import { objectExists } from "../shared/objects";
 import { parseBacklog } from "./tickets";
 
 /** Comprehend reads at most this many UTF-8 bytes of a one-document-per-line document, as ClassifyDocument. */

@@ -10,12 +10,13 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { Upload } from "@aws-sdk/lib-storage";
 import { type RunLayout, runLayout } from "../../contract/data-layout";
 import type { BaselineArtifacts } from "../evaluation/baseline";
 import { publishEvent } from "../shared/events";
+import { objectExists } from "../shared/objects";
 import { InputError } from "./errors";
 import { type EtlReport, type EtlSettings, runEtl } from "./etl";
 import { type BaselineOutcome, completedEvent, failedEvent, heldBy, sourceDetail } from "./outgoing-events";
@@ -190,17 +191,6 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
     await rm(workDir, { recursive: true, force: true });
     // A concurrent duplicate may still be using the run directory.
     await rmdir(runDir).catch(() => undefined);
-  }
-}
-
-async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === "NotFound" || name === "NoSuchKey") return false;
-    throw error;
   }
 }
 
