@@ -11,22 +11,17 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import { stringify } from "csv-stringify/sync";
 import { RESULT_COLUMNS } from "../../contract/batch";
 import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
-import { formatDuration, formatUsd } from "../pipeline-shared/pricing";
+import {
+  BATCH_PRICE_PER_UNIT,
+  batchCostUsd,
+  durationMs,
+  formatDuration,
+  formatUsd,
+} from "../pipeline-shared/pricing";
 import { publishEvent } from "../shared/events";
 import { labelsByDocumentCount } from "../shared/labels";
 import { objectExists } from "../shared/objects";
 import { joinPredictions, readPredictions } from "./results";
-
-/**
- * Comprehend's price for asynchronous custom classification in us-east-1 at the time of writing: $0.0005 per
- * unit of 100 characters, at least 3 units per document (https://aws.amazon.com/comprehend/pricing/).
- */
-export const BATCH_PRICE_PER_UNIT = 0.0005;
-
-export function batchCostUsd(documentLengths: readonly number[]): number {
-  const units = documentLengths.reduce((sum, length) => sum + Math.max(3, Math.ceil(length / 100)), 0);
-  return Math.round(units * BATCH_PRICE_PER_UNIT * 100) / 100;
-}
 
 export interface FinishDeps {
   readonly s3: S3Client;
@@ -80,8 +75,7 @@ export async function finishBatch(
   const { DocumentClassificationJobProperties: props } = await deps.comprehend.send(
     new DescribeDocumentClassificationJobCommand({ JobId: job.job_id }),
   );
-  const ms =
-    props?.SubmitTime && props.EndTime ? props.EndTime.getTime() - props.SubmitTime.getTime() : undefined;
+  const ms = durationMs(props?.SubmitTime, props?.EndTime);
   const perLabel: Record<string, number> = {};
   for (const row of rows)
     if (row.predicted_label) perLabel[row.predicted_label] = (perLabel[row.predicted_label] ?? 0) + 1;
@@ -97,7 +91,7 @@ export async function finishBatch(
       ...labelsByDocumentCount(perLabel).map(([label, n]) => `  ${label}: ${n}`),
       "",
       `Need review (top score below ${deps.reviewThreshold}): ${review}${missing.length > 0 ? `, of which ${missing.length} got no prediction` : ""}`,
-      `Job time: ${ms === undefined ? "not reported" : formatDuration(ms)}; cost: about ${formatUsd(cost)} at ${formatUsd(BATCH_PRICE_PER_UNIT)} per 100 characters`,
+      `Job time: ${ms === undefined ? "not reported" : formatDuration(ms)}; cost: ${cost < 0.01 ? "less than $0.01" : `about ${formatUsd(cost)}`} at $${BATCH_PRICE_PER_UNIT} per 100 characters (at least 300 per ticket)`,
       `Results: s3://${bucket}/${layout.results}`,
     ].join("\n"),
     detail: {

@@ -9,6 +9,22 @@ export { DEFAULT_TRAINING_PRICE_PER_HOUR };
  */
 export const ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR = 0.0005 * 3600;
 
+/**
+ * Comprehend's price for asynchronous custom classification in us-east-1 at the time of writing: $0.0005 per
+ * unit of 100 characters, at least 3 units per document (https://aws.amazon.com/comprehend/pricing/).
+ */
+export const BATCH_PRICE_PER_UNIT = 0.0005;
+const BATCH_MIN_UNITS_PER_DOCUMENT = 3;
+
+/** What a classification job over documents of these lengths costs, to the cent. */
+export function batchCostUsd(documentLengths: readonly number[]): number {
+  const units = documentLengths.reduce(
+    (sum, length) => sum + Math.max(BATCH_MIN_UNITS_PER_DOCUMENT, Math.ceil(length / 100)),
+    0,
+  );
+  return Math.round(units * BATCH_PRICE_PER_UNIT * 100) / 100;
+}
+
 /** Reads the training rate (USD per hour); a wrong value fails the cold start instead of misquoting costs. */
 export function readHourlyRate(
   value: string | undefined,

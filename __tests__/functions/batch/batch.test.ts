@@ -18,8 +18,9 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { pack } from "tar-stream";
 import { batchOfJob, checkBatchJobs } from "../../../functions/batch/check";
-import { batchCostUsd, finishBatch } from "../../../functions/batch/finish";
+import { finishBatch } from "../../../functions/batch/finish";
 import { type BatchDeps, documentLines, startBatch } from "../../../functions/batch/start";
+import { batchCostUsd } from "../../../functions/pipeline-shared/pricing";
 import { createLogger } from "../../../functions/shared/logger";
 import { publishedEvent, publishedEvents } from "../published-events";
 
@@ -247,7 +248,9 @@ describe("finishing a backlog job", () => {
     const email = publishedEvents(sns)[0]?.email as string;
     expect(email).toContain("Tickets per label:\n  Network: 1\n  Other: 1");
     expect(email).toContain("Need review (top score below 0.5): 1, of which 1 got no prediction");
-    expect(email).toContain("Job time: 12 min; cost: about $0.00 at $0.00 per 100 characters");
+    expect(email).toContain(
+      "Job time: 12 min; cost: less than $0.01 at $0.0005 per 100 characters (at least 300 per ticket)",
+    );
     expect(email).toContain("Results: s3://data/batch_output/backlog-0123456789ab/results.csv");
   });
 
