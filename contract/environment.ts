@@ -79,6 +79,14 @@ export function environmentFor<C extends Contract<string, string>>(
 }
 
 /** Raised at cold start when the function's environment lacks a setting the stack should have provided. */
+/** A comma-separated list, as the stacks join them and the CLIs take them: items trimmed, empty ones dropped. */
+export function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
 export class EnvironmentError extends Error {
   override readonly name = "EnvironmentError";
 }

@@ -9,9 +9,9 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event, ScheduledEvent } from "aws-lambda";
 import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 import { checkPrefix } from "../../contract/data-layout";
-import { BATCH_ENVIRONMENT } from "../../contract/environment";
+import { BATCH_ENVIRONMENT, splitList } from "../../contract/environment";
 import { parseS3Event } from "../etl/source";
-import { ConfigError, readContract, readFraction } from "../shared/config";
+import { ConfigError, readContract, readFraction, readIdList } from "../shared/config";
 import { isScheduledEvent } from "../shared/invocations";
 import { createLogger } from "../shared/logger";
 import { checkBatchJobs } from "./check";
@@ -23,11 +23,6 @@ for (const name of ["BATCH_INPUT_PREFIX", "BATCH_OUTPUT_PREFIX"] as const) {
   const problem = checkPrefix(name, config[name]);
   if (problem) throw new ConfigError(problem);
 }
-const list = (value: string) =>
-  value
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
 const logger = createLogger("batch");
 const s3 = new S3Client({});
 const sns = new SNSClient({});
@@ -66,10 +61,10 @@ export const handler = async (event: S3Event | ScheduledEvent, context: Context)
             outputPrefix: config.BATCH_OUTPUT_PREFIX,
             dataAccessRoleArn: config.DATA_ACCESS_ROLE_ARN,
             kmsKeyArn: config.KMS_KEY_ARN,
-            subnetIds: list(config.SUBNET_IDS),
-            securityGroupIds: list(config.SECURITY_GROUP_IDS),
+            subnetIds: readIdList("SUBNET_IDS", config.SUBNET_IDS, 16),
+            securityGroupIds: readIdList("SECURITY_GROUP_IDS", config.SECURITY_GROUP_IDS, 5),
             idColumn: config.BATCH_ID_COLUMN,
-            textColumns: list(config.CSV_TEXT_COLUMNS),
+            textColumns: splitList(config.CSV_TEXT_COLUMNS),
             classifierArn: config.CLASSIFIER_ARN,
           },
         }),

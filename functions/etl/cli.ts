@@ -10,7 +10,7 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ETL_DEFAULTS } from "../../contract/environment";
+import { ETL_DEFAULTS, splitList } from "../../contract/environment";
 import { labelsByDocumentCount } from "../shared/labels";
 import { silenceSqliteExperimentalWarning } from "../shared/sqlite-warning";
 import { InputError } from "./errors";
@@ -78,10 +78,7 @@ function parse(argv: string[]) {
   if (values.help) return undefined;
   if (!values.input) throw new UsageError("--input is required");
   if (!values.out) throw new UsageError("--out is required");
-  const textColumns = (values["text-columns"] ?? DEFAULTS.textColumns)
-    .split(",")
-    .map((c) => c.trim())
-    .filter((c) => c !== "");
+  const textColumns = splitList(values["text-columns"] ?? DEFAULTS.textColumns);
   if (textColumns.length === 0) throw new UsageError("--text-columns needs at least one column name");
   const delimiter = values.delimiter === undefined ? undefined : DELIMITER_NAMES[values.delimiter];
   if (values.delimiter !== undefined && delimiter === undefined) {

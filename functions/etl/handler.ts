@@ -8,7 +8,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event } from "aws-lambda";
 import { checkPrefix } from "../../contract/data-layout";
-import { DEFAULT_BASELINE_MAX_DOCUMENTS, ETL_DEFAULTS, ETL_ENVIRONMENT } from "../../contract/environment";
+import {
+  DEFAULT_BASELINE_MAX_DOCUMENTS,
+  ETL_DEFAULTS,
+  ETL_ENVIRONMENT,
+  splitList,
+} from "../../contract/environment";
 import { runBaseline } from "../evaluation/baseline";
 import {
   ConfigError,
@@ -28,9 +33,7 @@ for (const name of ["PREPPED_PREFIX", "REPORTS_PREFIX"] as const) {
 }
 const settings = {
   labelColumn: config.CSV_LABEL_COLUMN,
-  textColumns: config.CSV_TEXT_COLUMNS.split(",")
-    .map((column) => column.trim())
-    .filter((column) => column !== ""),
+  textColumns: splitList(config.CSV_TEXT_COLUMNS),
   minDocsPerLabel: readPositiveInt(
     "MIN_DOCS_PER_LABEL",
     config.MIN_DOCS_PER_LABEL,

@@ -9,7 +9,7 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ETL_DEFAULTS } from "../../contract/environment";
+import { ETL_DEFAULTS, splitList } from "../../contract/environment";
 import { InputError } from "../etl/errors";
 import { silenceSqliteExperimentalWarning } from "../shared/sqlite-warning";
 import { EvaluationInputError } from "./documents";
@@ -71,14 +71,12 @@ function parse(argv: string[]) {
   if (values.help) return undefined;
   if (typeof values.input !== "string") throw new UsageError("--input is required");
   const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  const textColumns = text("text-columns");
   return {
     input: resolve(values.input),
     out: resolve(text("out") ?? "evaluation"),
     labelColumn: text("label-column"),
-    textColumns: text("text-columns")
-      ?.split(",")
-      .map((c) => c.trim())
-      .filter(Boolean),
+    textColumns: textColumns === undefined ? undefined : splitList(textColumns),
     minDocsPerLabel: positiveInt(
       "min-docs-per-label",
       text("min-docs-per-label"),

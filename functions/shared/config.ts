@@ -1,4 +1,4 @@
-import { type Environment, EnvironmentError, readEnvironment } from "../../contract/environment";
+import { type Environment, EnvironmentError, readEnvironment, splitList } from "../../contract/environment";
 
 /** Raised at cold start when the function's environment lacks a setting the stack should have provided. */
 export class ConfigError extends Error {
@@ -34,6 +34,20 @@ export function readContract<C extends Parameters<typeof readEnvironment>[0]>(
 }
 
 /** Parses a share from 0 to 1 (0, the default, meaning no bar). */
+const VPC_ID = /^[-0-9a-zA-Z]{1,32}$/;
+
+/** Reads a list of subnet or security group ids the stack joined with commas. */
+export function readIdList(name: string, value: string, max: number): string[] {
+  const ids = splitList(value);
+  const bad = ids.filter((id) => !VPC_ID.test(id));
+  if (ids.length === 0 || ids.length > max || bad.length > 0) {
+    throw new ConfigError(
+      `${name} must be 1-${max} comma-separated ids of [-0-9a-zA-Z]${bad.length > 0 ? `; invalid: ${bad.join(", ")}` : ""}, got "${value}"`,
+    );
+  }
+  return ids;
+}
+
 export function readFraction(name: string, value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 0;
   const parsed = Number(value);

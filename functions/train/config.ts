@@ -2,7 +2,7 @@ import { checkPrefix } from "../../contract/data-layout";
 import { TRAIN_ENVIRONMENT } from "../../contract/environment";
 import { assertNamePrefix, NamingError, partitionAndAccount } from "../pipeline-shared/naming";
 import { readHourlyRate } from "../pipeline-shared/pricing";
-import { ConfigError, readConfig, readContract } from "../shared/config";
+import { ConfigError, readConfig, readContract, readIdList } from "../shared/config";
 
 export interface TrainConfig {
   readonly topicArn: string;
@@ -19,22 +19,6 @@ export interface TrainConfig {
   readonly partition: string;
   readonly region: string;
   readonly account: string;
-}
-
-const VPC_ID = /^[-0-9a-zA-Z]{1,32}$/;
-
-function readIdList(name: string, value: string, max: number): string[] {
-  const ids = value
-    .split(",")
-    .map((id) => id.trim())
-    .filter((id) => id.length > 0);
-  const bad = ids.filter((id) => !VPC_ID.test(id));
-  if (ids.length === 0 || ids.length > max || bad.length > 0) {
-    throw new ConfigError(
-      `${name} must be 1-${max} comma-separated ids of [-0-9a-zA-Z]${bad.length > 0 ? `; invalid: ${bad.join(", ")}` : ""}, got "${value}"`,
-    );
-  }
-  return ids;
 }
 
 function readPrefix(name: string, value: string): string {

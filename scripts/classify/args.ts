@@ -1,6 +1,7 @@
 /** Command-line arguments of `npm run classify` and where the text to classify comes from. */
 import { parseArgs } from "node:util";
 import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
+import { splitList } from "../../contract/environment";
 
 export const USAGE = `Usage: npm run classify -- [--url <api-url>] [--region <region>] [--file <path>] ["text to classify"]
        npm run classify -- --csv <tickets.csv> --id-column <column> --text-columns <a,b> [--out <results.csv>]
@@ -80,10 +81,7 @@ function batchOptions(
     throw new UsageError("--csv classifies a file of tickets; give no text or --file with it");
   if (!values["id-column"])
     throw new UsageError("--csv needs --id-column, the column that identifies a ticket (e.g. number)");
-  const textColumns = (values["text-columns"] ?? "")
-    .split(",")
-    .map((column) => column.trim())
-    .filter(Boolean);
+  const textColumns = splitList(values["text-columns"] ?? "");
   if (textColumns.length === 0)
     throw new UsageError("--csv needs --text-columns, the columns joined into the text");
   const concurrency = Number(values.concurrency ?? "4");
