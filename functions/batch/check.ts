@@ -13,8 +13,10 @@ import {
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
+import { batchJobName } from "../pipeline-shared/naming";
 import { publishEvent } from "../shared/events";
 import { objectExists } from "../shared/objects";
+import { parseS3Uri } from "../shared/s3";
 
 export interface CheckDeps {
   readonly s3: S3Client;
@@ -40,13 +42,11 @@ export function batchOfJob(
   job: DocumentClassificationJobProperties,
   app: { namePrefix: string; bucket: string; outputPrefix: string },
 ): string | undefined {
-  if (!job.JobName?.startsWith(`${app.namePrefix}-`)) return undefined;
   // A deployment whose prefix extends ours (`itsr-dev` beside `itsr`) names its jobs alike but reads its own bucket.
-  const bucketUri = `s3://${app.bucket}/`;
-  const input = job.InputDataConfig?.S3Uri ?? "";
-  if (!input.startsWith(bucketUri)) return undefined;
-  const batchId = batchIdOfKey(app.outputPrefix, input.slice(bucketUri.length));
-  return batchId && job.JobName === `${app.namePrefix}-${batchId}` ? batchId : undefined;
+  const input = parseS3Uri(job.InputDataConfig?.S3Uri ?? "");
+  if (!input || input.bucket !== app.bucket) return undefined;
+  const batchId = batchIdOfKey(app.outputPrefix, input.key);
+  return batchId && job.JobName === batchJobName(app.namePrefix, batchId) ? batchId : undefined;
 }
 
 export function failureText(job: DocumentClassificationJobProperties, batchId: string): string {

@@ -18,7 +18,7 @@ import { cutPoint } from "../etl/documents";
 import { InputError } from "../etl/errors";
 import { makeRunId, type SourceObject } from "../etl/source";
 import { isFinished, listAllClassifiers } from "../pipeline-shared/classifiers";
-import { runIdFromClassifierName } from "../pipeline-shared/naming";
+import { batchJobName, runIdFromClassifierName, TAG_APP, TAG_BATCH_ID } from "../pipeline-shared/naming";
 import { publishEvent } from "../shared/events";
 import { objectExists } from "../shared/objects";
 import { parseBacklog } from "./tickets";
@@ -145,7 +145,7 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
     );
     const job = await deps.comprehend.send(
       new StartDocumentClassificationJobCommand({
-        JobName: `${config.namePrefix}-${batchId}`,
+        JobName: batchJobName(config.namePrefix, batchId),
         DocumentClassifierArn: classifierArn,
         InputDataConfig: {
           S3Uri: `s3://${source.bucket}/${layout.documents}`,
@@ -157,8 +157,8 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
         VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
         ClientRequestToken: `batch-${batchId}`,
         Tags: [
-          { Key: "app", Value: config.namePrefix },
-          { Key: "batch_id", Value: batchId },
+          { Key: TAG_APP, Value: config.namePrefix },
+          { Key: TAG_BATCH_ID, Value: batchId },
         ],
       }),
     );

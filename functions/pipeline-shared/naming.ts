@@ -24,6 +24,13 @@ export const TAG_RUN_ID = "run_id";
 export const TAG_APP = "app";
 export const TAG_STARTED_NOTIFIED = "started_notified";
 export const TAG_NOTIFIED = "notified";
+/** Tag on a backlog classification job: the batch it classifies. */
+export const TAG_BATCH_ID = "batch_id";
+
+/** A backlog job's name: what the scheduled check recognises this app's jobs by. */
+export function batchJobName(namePrefix: string, batchId: string): string {
+  return `${namePrefix}-${batchId}`;
+}
 
 export function assertRunId(runId: unknown): string {
   if (typeof runId !== "string" || runId.length === 0) {
