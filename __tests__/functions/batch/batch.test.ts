@@ -1,4 +1,3 @@
-import { gzipSync } from "node:zlib";
 import {
   ComprehendClient,
   DescribeDocumentClassificationJobCommand,
@@ -16,12 +15,12 @@ import {
 } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { pack } from "tar-stream";
 import { batchOfJob, checkBatchJobs } from "../../../functions/batch/check";
 import { finishBatch } from "../../../functions/batch/finish";
 import { type BatchDeps, documentLines, startBatch } from "../../../functions/batch/start";
 import { batchCostUsd } from "../../../functions/pipeline-shared/pricing";
 import { createLogger } from "../../../functions/shared/logger";
+import { jobOutput, prediction } from "../../fixtures/batch/job-output";
 import { publishedEvent, publishedEvents } from "../published-events";
 
 const s3 = mockClient(S3Client);
@@ -181,15 +180,6 @@ describe("starting a backlog job", () => {
   });
 });
 
-async function jobOutput(lines: string[]): Promise<Buffer> {
-  const archive = pack();
-  archive.entry({ name: "predictions.jsonl" }, `${lines.join("\n")}\n`);
-  archive.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of archive) chunks.push(chunk as Buffer);
-  return gzipSync(Buffer.concat(chunks));
-}
-
 describe("finishing a backlog job", () => {
   const outputKey = "batch_output/backlog-0123456789ab/output/111122223333-CLN-job1/output/output.tar.gz";
   const finish = () =>
@@ -204,15 +194,6 @@ describe("finishing a backlog job", () => {
     });
 
   beforeEach(async () => {
-    const prediction = (line: number, name: string, score: number) =>
-      JSON.stringify({
-        File: "documents.txt",
-        Line: line,
-        Classes: [
-          { Name: name, Score: score },
-          { Name: "Other", Score: 1 - score },
-        ],
-      });
     s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/input/ids.json" }).resolves({
       Body: text('["INC1","INC2","INC3"]'),
     });

@@ -1,5 +1,3 @@
-import { gzipSync } from "node:zlib";
-import { pack } from "tar-stream";
 import { RESULT_COLUMNS } from "../../../contract/batch";
 import {
   joinPredictions,
@@ -7,26 +5,7 @@ import {
   readPredictions,
   resultRow,
 } from "../../../functions/batch/results";
-
-/** An asynchronous classification job's output.tar.gz, in Comprehend's predictions.jsonl layout. */
-async function jobOutput(lines: string[]): Promise<Buffer> {
-  const archive = pack();
-  archive.entry({ name: "predictions.jsonl" }, `${lines.join("\n")}\n`);
-  archive.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of archive) chunks.push(chunk as Buffer);
-  return gzipSync(Buffer.concat(chunks));
-}
-
-const prediction = (line: number, top: string, score: number) =>
-  JSON.stringify({
-    File: "documents.txt",
-    Line: line,
-    Classes: [
-      { Name: "Other", Score: 1 - score },
-      { Name: top, Score: score },
-    ],
-  });
+import { jobOutput, prediction } from "../../fixtures/batch/job-output";
 
 describe("the results of a backlog", () => {
   it("gives each ticket its top label, the runner-up, and a review flag below the threshold", () => {
