@@ -8,7 +8,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isClassifierArn } from "../contract/arns";
-import { STACK_NAMES } from "../stacks/config";
+import { STACK_NAMES, type StackName } from "../stacks/config";
+import { projectStateSource, type StateSource } from "./lib/state";
 import {
   downstreamOf,
   projectRoot,
@@ -17,7 +18,7 @@ import {
   type SynthesizedStack,
   synthesize,
 } from "./lib/synthesized-stacks";
-import { captureTerraform, runTerraformInteractive, TerraformError, terraformErrors } from "./lib/terraform";
+import { runTerraformInteractive, TerraformError } from "./lib/terraform";
 import {
   chooseVarFile,
   describeVarFile,
@@ -134,34 +135,8 @@ function parse(verb: Verb, argv: readonly string[]) {
 export interface Io {
   readonly out: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
-}
-
-function quietInit(stack: SynthesizedStack, env: NodeJS.ProcessEnv): void {
-  const init = captureTerraform(["init", "-input=false", "-no-color"], { cwd: stack.dir, env });
-  if (init.status !== 0) {
-    throw new TerraformError(`terraform init failed for ${stack.name}: ${terraformErrors(init.stderr)}`);
-  }
-}
-
-/** Whether a stack has been applied: its state has outputs (every stack here declares some). */
-function isDeployed(stack: SynthesizedStack, env: NodeJS.ProcessEnv): boolean {
-  quietInit(stack, env);
-  const output = captureTerraform(["output", "-json", "-no-color"], { cwd: stack.dir, env });
-  if (output.status !== 0) {
-    throw new TerraformError(
-      `Reading the outputs of ${stack.name} failed: ${terraformErrors(output.stderr)}`,
-    );
-  }
-  return Object.keys(JSON.parse(output.stdout || "{}") as object).length > 0;
-}
-
-/** How many resources a stack's state holds. */
-function resourceCount(stack: SynthesizedStack, env: NodeJS.ProcessEnv): number {
-  quietInit(stack, env);
-  const list = captureTerraform(["state", "list", "-no-color"], { cwd: stack.dir, env });
-  // A stack never applied has no state at all; `state list` then says so and exits 1 on some versions.
-  if (list.status !== 0) return 0;
-  return list.stdout.split("\n").filter((line) => line.trim() !== "").length;
+  /** Where the stacks keep their state; read to check the stacks around the named ones. */
+  readonly state?: StateSource;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -175,44 +150,73 @@ export function planOrder(verb: Verb, all: readonly SynthesizedStack[], named: r
 export function missingUpstream(
   all: readonly SynthesizedStack[],
   selected: readonly SynthesizedStack[],
-  deployed: (stack: SynthesizedStack) => boolean,
+  deployed: ReadonlySet<string>,
 ): { stack: string; needs: string }[] {
   const names = new Set(selected.map((stack) => stack.name));
-  const checked = new Map<string, boolean>();
-  const missing: { stack: string; needs: string }[] = [];
-  for (const stack of selected) {
-    for (const dependency of stack.dependencies) {
-      if (names.has(dependency)) continue;
-      const upstream = all.find((candidate) => candidate.name === dependency);
-      if (!upstream) continue;
-      if (!checked.has(dependency)) checked.set(dependency, deployed(upstream));
-      if (!checked.get(dependency)) missing.push({ stack: stack.name, needs: dependency });
-    }
-  }
-  return missing;
+  return selected.flatMap((stack) =>
+    stack.dependencies
+      .filter((dependency) => !names.has(dependency) && all.some((s) => s.name === dependency))
+      .filter((dependency) => !deployed.has(dependency))
+      .map((needs) => ({ stack: stack.name, needs })),
+  );
 }
 
 /** Downstream stacks that still hold resources and are not being destroyed with the named ones. */
 export function remainingDownstream(
   all: readonly SynthesizedStack[],
   selected: readonly SynthesizedStack[],
-  resources: (stack: SynthesizedStack) => number,
+  resources: ReadonlyMap<string, number>,
 ): { stack: string; readBy: string; resources: number }[] {
   const names = new Set(selected.map((stack) => stack.name));
-  const counted = new Map<string, number>();
-  const blocking: { stack: string; readBy: string; resources: number }[] = [];
-  for (const stack of selected) {
-    for (const downstream of downstreamOf(all, stack.name)) {
-      if (names.has(downstream.name)) continue;
-      if (!counted.has(downstream.name)) counted.set(downstream.name, resources(downstream));
-      const count = counted.get(downstream.name) ?? 0;
-      if (count > 0) blocking.push({ stack: stack.name, readBy: downstream.name, resources: count });
-    }
-  }
-  return blocking;
+  return selected.flatMap((stack) =>
+    downstreamOf(all, stack.name)
+      .filter((downstream) => !names.has(downstream.name) && (resources.get(downstream.name) ?? 0) > 0)
+      .map((downstream) => ({
+        stack: stack.name,
+        readBy: downstream.name,
+        resources: resources.get(downstream.name) ?? 0,
+      })),
+  );
 }
 
-export function run(command: StackCommand, io: Io): number {
+/** A --var name=value and the stacks of this command that declare the variable. */
+export interface StackVariables {
+  /** The -var arguments each stack gets: only variables it declares (Terraform refuses others on the command line). */
+  readonly perStack: ReadonlyMap<string, readonly string[]>;
+  /** Variables no stack of this command declares. */
+  readonly unused: readonly string[];
+}
+
+/**
+ * Terraform rejects a command-line value for a variable the configuration does not declare ("Value for
+ * undeclared variable" is an error for -var, only a warning for a variables file: "Input Variables",
+ * Terraform language docs), so each stack is given only the --var values it declares.
+ */
+export function variablesPerStack(
+  stacks: readonly SynthesizedStack[],
+  vars: readonly string[],
+): StackVariables {
+  const nameOf = (assignment: string) => assignment.slice(0, assignment.indexOf("="));
+  const declares = (stack: SynthesizedStack, name: string) => name in (stack.config.variable ?? {});
+  return {
+    perStack: new Map(
+      stacks.map((stack) => [stack.name, vars.filter((assignment) => declares(stack, nameOf(assignment)))]),
+    ),
+    unused: [...new Set(vars.map(nameOf))].filter((name) => !stacks.some((stack) => declares(stack, name))),
+  };
+}
+
+/** The data stack's bucket, by its address in the synthesized configuration. */
+function bucketAddress(stack: SynthesizedStack): string {
+  const buckets = Object.keys(
+    (stack.config as { resource?: Record<string, Record<string, unknown>> }).resource?.aws_s3_bucket ?? {},
+  );
+  if (buckets.length !== 1)
+    throw new StackOrderError(`the ${stack.name} stack should hold one bucket, found ${buckets.length}`);
+  return `aws_s3_bucket.${buckets[0]}`;
+}
+
+export async function run(command: StackCommand, io: Io): Promise<number> {
   const { verb } = command;
   const chosen = chooseVarFile(projectRoot, command.varFile, false);
   const fileName = describeVarFile(projectRoot, chosen);
@@ -236,7 +240,8 @@ export function run(command: StackCommand, io: Io): number {
     );
   }
 
-  if (verb === "destroy" && command.stacks.includes("data")) {
+  const destroysData = verb === "destroy" && command.stacks.includes("data");
+  if (destroysData) {
     const confirmed =
       command.vars.includes("bucket_force_destroy=true") ||
       readBoolVariable(readFileSync(chosen.path, "utf8"), "bucket_force_destroy") === true;
@@ -250,9 +255,18 @@ export function run(command: StackCommand, io: Io): number {
   synthesize(io.env);
   const all = readSynthesizedStacks();
   const ordered = planOrder(verb, all, command.stacks);
+  const variables = variablesPerStack(ordered, command.vars);
+  if (variables.unused.length > 0) {
+    throw new UsageError(
+      `--var ${variables.unused.join(", ")}: no stack of this command (${ordered.map((s) => s.name).join(", ")}) declares ${variables.unused.length === 1 ? "it" : "them"}. Nothing was changed. Check the spelling; terraform.tfvars.example lists every variable with its stack.`,
+    );
+  }
+  const state = io.state ?? projectStateSource(projectRoot, io.env);
 
   if (verb === "deploy") {
-    const missing = missingUpstream(all, ordered, (stack) => isDeployed(stack, io.env));
+    const deployed = new Set<string>();
+    for (const stack of all) if (await state.outputs(stack.name as StackName)) deployed.add(stack.name);
+    const missing = missingUpstream(all, ordered, deployed);
     if (missing.length > 0) {
       const needed = [...new Set(missing.map((m) => m.needs))];
       const reasons = missing.map((m) => `${m.stack} reads the outputs of ${m.needs}`).join("; ");
@@ -264,7 +278,9 @@ export function run(command: StackCommand, io: Io): number {
       );
     }
   } else {
-    const blocking = remainingDownstream(all, ordered, (stack) => resourceCount(stack, io.env));
+    const resources = new Map<string, number>();
+    for (const stack of all) resources.set(stack.name, await state.resourceCount(stack.name as StackName));
+    const blocking = remainingDownstream(all, ordered, resources);
     if (blocking.length > 0) {
       const readers = [...new Set(blocking.map((b) => b.readBy))];
       const reasons = blocking
@@ -279,27 +295,59 @@ export function run(command: StackCommand, io: Io): number {
   io.out(
     `${verb === "deploy" ? "Deploying" : "Destroying"} ${ordered.map((s) => s.name).join(", ")} with ${fileName}`,
   );
-  const variableArgs = [
-    `-var-file=${chosen.path}`,
-    ...command.vars.map((assignment) => `-var=${assignment}`),
-  ];
+  const approval = command.autoApprove ? ["-auto-approve"] : [];
   for (const [index, stack] of ordered.entries()) {
     io.out(
       `\n== ${stack.name} (${index + 1} of ${ordered.length}): terraform ${verb === "deploy" ? "apply" : "destroy"}`,
     );
+    const variableArgs = [
+      `-var-file=${chosen.path}`,
+      ...(variables.perStack.get(stack.name) ?? []).map((assignment) => `-var=${assignment}`),
+    ];
     const init = runTerraformInteractive(["init", "-input=false"], { cwd: stack.dir, env: io.env });
     if (init !== 0) return stopped(io, ordered, index, `terraform init failed for ${stack.name}`);
-    const args = [
-      verb === "deploy" ? "apply" : "destroy",
-      ...variableArgs,
-      ...(command.autoApprove ? ["-auto-approve"] : []),
-    ];
+    const outputs = stack.name === "data" && destroysData ? await state.outputs("data") : undefined;
+    if (stack.name === "data" && destroysData) {
+      // The provider empties a bucket on destroy only when force_destroy = true is already in the state: "there
+      // must be a successful terraform apply run before a destroy is required to update this value in the
+      // resource state" (aws_s3_bucket, AWS provider docs). Without it, a bucket with data refuses to go after
+      // everything that protects it is gone. So the setting is applied to the bucket alone first: an in-place
+      // change of state, no API call, nothing deleted.
+      io.out(
+        "First bucket_force_destroy = true goes into the data stack's state (nothing is deleted by this step): the provider empties a bucket on destroy only once the setting is in state.",
+      );
+      const target = bucketAddress(stack);
+      const recorded = runTerraformInteractive(["apply", `-target=${target}`, ...variableArgs, ...approval], {
+        cwd: stack.dir,
+        env: io.env,
+      });
+      if (recorded !== 0)
+        return stopped(
+          io,
+          ordered,
+          index,
+          `terraform apply -target=${target} of data exited ${recorded}; nothing was deleted`,
+        );
+    }
+    const args = [verb === "deploy" ? "apply" : "destroy", ...variableArgs, ...approval];
     const status = runTerraformInteractive(args, { cwd: stack.dir, env: io.env });
     if (status !== 0)
       return stopped(io, ordered, index, `terraform ${args[0]} of ${stack.name} exited ${status}`);
+    if (outputs) io.out(deletedData(outputs));
   }
   io.out(`\n${verb === "deploy" ? "Deployed" : "Destroyed"}: ${ordered.map((s) => s.name).join(", ")}`);
   return 0;
+}
+
+/** What destroying the data stack removed, in words, with the one command that undoes the key's deletion. */
+export function deletedData(outputs: Readonly<Record<string, unknown>>): string {
+  const bucket = String(outputs.s3_bucket_name ?? "the data bucket");
+  const key = String(outputs.kms_key_arn ?? "the app key");
+  return [
+    `Deleted: the bucket ${bucket} with every object and object version in it (uploads, training data, reports, model outputs).`,
+    `Scheduled for deletion in 30 days: the KMS key ${key}; what it encrypted, trained classifiers included, becomes unreadable then.`,
+    `To keep the key within those 30 days: aws kms cancel-key-deletion --key-id ${key}`,
+  ].join("\n");
 }
 
 function stopped(io: Io, ordered: readonly SynthesizedStack[], index: number, why: string): number {
@@ -308,14 +356,14 @@ function stopped(io: Io, ordered: readonly SynthesizedStack[], index: number, wh
   return 1;
 }
 
-export function main(verb: Verb, argv: readonly string[], io: Io): number {
+export async function main(verb: Verb, argv: readonly string[], io: Io): Promise<number> {
   try {
     const command = parseCommand(verb, argv);
     if (command.help) {
       io.out(USAGE[verb]);
       return 0;
     }
-    return run(command, io);
+    return await run(command, io);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(error.message);
@@ -335,5 +383,11 @@ if (require.main === module) {
     console.error("Usage: tsx scripts/stacks.ts deploy|destroy <stack>...");
     process.exit(2);
   }
-  process.exit(main(verb, argv, { out: (line) => console.log(line), env: process.env }));
+  main(verb, argv, { out: (line) => console.log(line), env: process.env }).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`${verb} failed: ${(error as Error).name}: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
 }

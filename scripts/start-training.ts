@@ -11,8 +11,8 @@ import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import type { EtlReport } from "../functions/etl/etl";
 import { completedEvent } from "../functions/etl/outgoing-events";
 import { publishEvent } from "../functions/shared/events";
+import { credentialProblem, projectStateSource, type StateSource } from "./lib/state";
 import { projectRoot } from "./lib/synthesized-stacks";
-import { credentialProblem, projectStateSource, type StateSource } from "./status/state";
 
 export const USAGE = `Usage: npm run start-training -- --run <run-id>
 

@@ -15,6 +15,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
 import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
+import { credentialProblem, projectStateSource, type StackOutputs, type StateSource } from "./lib/state";
 import { projectRoot } from "./lib/synthesized-stacks";
 import {
   type ClassifierFacts,
@@ -23,7 +24,6 @@ import {
   renderStatus,
   type StatusFacts,
 } from "./status/report";
-import { credentialProblem, projectStateSource, type StackOutputs, type StateSource } from "./status/state";
 
 export const USAGE = `Usage: npm run status -- [--runs <n>]
 

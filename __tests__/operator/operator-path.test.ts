@@ -92,7 +92,9 @@ describe("every documented deploy and destroy command", () => {
     const verb = shape.verb === "deploy" ? "apply" : "destroy";
     const expected = shape.verb === "deploy" ? ordered(shape.stacks) : ordered(shape.stacks).reverse();
     expect(project.changes(verb)).toEqual(expected);
-    expect(project.changes(verb === "apply" ? "destroy" : "apply")).toEqual([]);
+    // Deleting the data stack first puts force_destroy into the bucket's state, with an apply of the bucket alone.
+    const deletesData = shape.verb === "destroy" && shape.stacks.includes("data");
+    expect(project.changes(verb === "apply" ? "destroy" : "apply")).toEqual(deletesData ? ["data"] : []);
     for (const entry of project.recorded().filter((e) => e.verb === verb)) {
       expect(entry.varFiles?.map((file) => file.path)).toEqual([join(project.dir, "terraform.tfvars")]);
       if (entry.stack === "inference" && verb === "apply") {
@@ -191,8 +193,86 @@ describe("destroying stacks out of order", () => {
     project.writeTfvars(
       project.tfvars().replace(/^bucket_force_destroy\s*=\s*false/m, "bucket_force_destroy = true"),
     );
-    expect(project.run("npm run destroy -- data --auto-approve").status).toBe(0);
+    const deleted = project.run("npm run destroy -- data --auto-approve");
+    expect(deleted.status).toBe(0);
     expect(project.changes("destroy")).toEqual(["data"]);
+    expect(deleted.stdout).toContain(
+      "Deleted: the bucket comprehend-itsr-data-20261124000000000000000001 with every object and object version in it",
+    );
+    expect(deleted.stdout).toContain(
+      "aws kms cancel-key-deletion --key-id arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    );
+  });
+
+  it("deletes a bucket that holds data in one go: force_destroy goes into the bucket's state before the destroy", () => {
+    // Prepare: deployed with the default, so the state says force_destroy = false, as a real deployment's does.
+    project.seedDeployed(["data"]);
+    project.writeTfvars(
+      project.tfvars().replace(/^bucket_force_destroy\s*=\s*false/m, "bucket_force_destroy = true"),
+    );
+    project.clearRecord();
+
+    // Act
+    const result = project.run("npm run destroy -- data --auto-approve");
+
+    // Assess: the recording Terraform refuses to delete a bucket whose state lacks force_destroy (BucketNotEmpty),
+    // as the provider does; the command applies the setting to the bucket alone first.
+    expect(result.status).toBe(0);
+    const [apply, destroy] = project.recorded().filter((entry) => entry.verb !== "init");
+    expect(apply).toMatchObject({
+      verb: "apply",
+      stack: "data",
+      targets: [expect.stringMatching(/^aws_s3_bucket\./)],
+    });
+    expect(destroy).toMatchObject({ verb: "destroy", stack: "data" });
+    expect(project.deployed()).toEqual([]);
+  });
+
+  it("without that first step, the recording Terraform fails on the bucket as the provider does", () => {
+    // The same state, destroyed straight away with the setting only in the variables file.
+    project.seedDeployed(["data"]);
+    project.writeTfvars(
+      project.tfvars().replace(/^bucket_force_destroy\s*=\s*false/m, "bucket_force_destroy = true"),
+    );
+
+    const result = project.run(
+      "cd cdktf.out/stacks/data && $TERRAFORM_BINARY_NAME destroy -auto-approve -var-file=../../../terraform.tfvars",
+    );
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("BucketNotEmpty");
+    expect(project.deployed()).toEqual(["data"]);
+  });
+});
+
+describe("--var with several stacks", () => {
+  it("gives each stack only the variables it declares", () => {
+    const result = project.run(
+      "npm run deploy -- data network training --auto-approve --var notification_email=ops@example.org --var vpc_cidr=10.0.4.0/24",
+    );
+
+    expect(result.status).toBe(0);
+    const vars = Object.fromEntries(
+      project
+        .recorded()
+        .filter((entry) => entry.verb === "apply")
+        .map((entry) => [entry.stack, entry.vars]),
+    );
+    expect(vars).toEqual({
+      data: [],
+      network: ["-var=vpc_cidr=10.0.4.0/24"],
+      training: ["-var=notification_email=ops@example.org"],
+    });
+  });
+
+  it("refuses a variable none of the named stacks declares, before changing anything", () => {
+    const result = project.run("npm run deploy -- data network --var notification_emial=ops@example.org");
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      "--var notification_emial: no stack of this command (data, network) declares it. Nothing was changed.",
+    );
+    expect(project.recorded().filter((entry) => entry.verb === "apply")).toEqual([]);
   });
 });
 

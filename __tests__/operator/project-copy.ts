@@ -29,6 +29,7 @@ export interface Recorded {
   readonly varFiles?: { path: string; content: string | null }[];
   readonly vars?: string[];
   readonly approval?: "auto-approve" | "prompt";
+  readonly targets?: string[];
 }
 
 export interface CommandRun {

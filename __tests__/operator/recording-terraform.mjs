@@ -31,6 +31,31 @@ function readVarFiles() {
     });
 }
 
+/** The value this run gives bucket_force_destroy: a -var wins over the variables files, as in Terraform. */
+function bucketForceDestroy() {
+  const fromVar = args.find((arg) => arg.startsWith("-var=bucket_force_destroy="));
+  if (fromVar) return fromVar.endsWith("=true");
+  const files = readVarFiles().map((file) => file.content ?? "");
+  return files.some((content) => /^\s*bucket_force_destroy\s*=\s*true\b/m.test(content));
+}
+
+/**
+ * The data bucket as the provider keeps it in state. It holds data (as a real deployment's does), so the
+ * provider deletes it only with force_destroy = true in the state: "there must be a successful terraform
+ * apply run before a destroy is required to update this value in the resource state. Without a successful
+ * terraform apply after this parameter is set, this flag will have no effect" (aws_s3_bucket, AWS provider
+ * docs). A destroy reads the state's value, not the variables of the destroy command.
+ */
+function bucketResource(forceDestroy) {
+  return {
+    mode: "managed",
+    type: "aws_s3_bucket",
+    name: "data_bucket",
+    provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+    instances: [{ schema_version: 0, attributes: { id: "recorded-bucket", force_destroy: forceDestroy } }],
+  };
+}
+
 function fakeState(stack) {
   const stubs = JSON.parse(readFileSync(join(projectRoot(), "review", "upstream-stubs.json"), "utf8"));
   const outputs = stubs[stack] ?? { applied: true };
@@ -58,6 +83,7 @@ function fakeState(stack) {
           },
         ],
       },
+      ...(stack === "data" ? [bucketResource(bucketForceDestroy())] : []),
     ],
     check_results: null,
   };
@@ -65,10 +91,37 @@ function fakeState(stack) {
 
 if (verb === "apply" || verb === "destroy") {
   const answer = args.includes("-auto-approve") ? "auto-approve" : "prompt";
-  log({ varFiles: readVarFiles(), vars: args.filter((arg) => arg.startsWith("-var=")), approval: answer });
-  if (verb === "apply") writeFileSync(statePath(), JSON.stringify(fakeState(basename(cwd)), null, 2));
+  const targets = args.filter((arg) => arg.startsWith("-target=")).map((arg) => arg.slice("-target=".length));
+  const stack = basename(cwd);
+  const state = existsSync(statePath()) ? JSON.parse(readFileSync(statePath(), "utf8")) : undefined;
+  const bucket = state?.resources?.find((resource) => resource.type === "aws_s3_bucket");
+  if (verb === "destroy" && bucket && bucket.instances[0].attributes.force_destroy !== true) {
+    log({
+      varFiles: readVarFiles(),
+      vars: args.filter((arg) => arg.startsWith("-var=")),
+      approval: answer,
+      failed: "BucketNotEmpty",
+    });
+    process.stderr.write(
+      "Error: deleting S3 Bucket (recorded-bucket): operation error S3: DeleteBucket, https response error StatusCode: 409, api error BucketNotEmpty: The bucket you tried to delete is not empty. You must delete all versions in the bucket.\n",
+    );
+    process.exit(1);
+  }
+  log({
+    varFiles: readVarFiles(),
+    vars: args.filter((arg) => arg.startsWith("-var=")),
+    approval: answer,
+    targets,
+  });
+  if (verb === "apply" && targets.length > 0 && state) {
+    // A targeted apply changes only the targets: here, the bucket's force_destroy.
+    if (bucket && targets.some((target) => target.startsWith("aws_s3_bucket."))) {
+      bucket.instances[0].attributes.force_destroy = bucketForceDestroy();
+    }
+    writeFileSync(statePath(), JSON.stringify(state, null, 2));
+  } else if (verb === "apply") writeFileSync(statePath(), JSON.stringify(fakeState(stack), null, 2));
   else rmSync(statePath(), { force: true });
-  process.stdout.write(`recording-terraform: ${verb} of ${basename(cwd)} recorded, not run\n`);
+  process.stdout.write(`recording-terraform: ${verb} of ${stack} recorded, not run\n`);
   process.exit(0);
 }
 if (verb === "providers lock") {

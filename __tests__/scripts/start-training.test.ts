@@ -5,8 +5,8 @@ import { GetObjectCommand, type GetObjectCommandOutput, NoSuchKey, S3Client } fr
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import stubs from "../../review/upstream-stubs.json";
+import { localStateSource } from "../../scripts/lib/state";
 import { main, type StartDeps } from "../../scripts/start-training";
-import { localStateSource } from "../../scripts/status/state";
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);

@@ -15,8 +15,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import stubs from "../../review/upstream-stubs.json";
+import { localStateSource } from "../../scripts/lib/state";
 import { main, type StatusDeps } from "../../scripts/status";
-import { localStateSource } from "../../scripts/status/state";
 
 const s3 = mockClient(S3Client);
 const comprehend = mockClient(ComprehendClient);

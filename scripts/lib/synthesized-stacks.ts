@@ -1,7 +1,8 @@
 /** The synthesized stacks as cdktf's manifest lists them, in dependency order. */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { STACK_NAMES } from "../../stacks/config";
 
 export const projectRoot = resolve(__dirname, "..", "..");
@@ -96,12 +97,74 @@ export function downstreamOf<T extends { name: string; dependencies: readonly st
   return stacks.filter((stack) => stack.name !== name && found.has(stack.name));
 }
 
-/** Bundles the functions and synthesizes cdktf.out/, printing what the build prints. */
-export function synthesize(env: NodeJS.ProcessEnv = process.env): void {
-  const result = spawnSync("npm", ["run", "--silent", "synth"], { cwd: projectRoot, env, stdio: "inherit" });
+/** What a synth reads: the app, its stacks, the functions it bundles, and the locked dependencies. */
+const SYNTH_INPUTS = ["main.ts", "cdktf.json", "package-lock.json", "contract", "stacks", "functions"];
+/** Settings of the environment that the synth reads (the state backend, stacks/config.ts). */
+const SYNTH_ENVIRONMENT = [
+  "TF_STATE_BUCKET",
+  "TF_STATE_REGION",
+  "TF_STATE_KEY_PREFIX",
+  "AWS_REGION",
+  "AWS_DEFAULT_REGION",
+];
+const FINGERPRINT_FILE = ".synth-inputs.sha256";
+
+/** The files of an input, a file or a folder (recursively), by path relative to the project, in a fixed order. */
+function inputFiles(root: string, input: string): string[] {
+  const path = join(root, input);
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [input];
+  return readdirSync(path, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/**
+ * A digest of everything a synth depends on: the content of its inputs and the environment settings it reads.
+ * Two synths with the same digest write the same cdktf.out/, so the second one can be skipped.
+ */
+export function synthFingerprint(root: string, env: NodeJS.ProcessEnv): string {
+  const hash = createHash("sha256");
+  for (const file of SYNTH_INPUTS.flatMap((input) => inputFiles(root, input))) {
+    hash.update(`${file}\0`);
+    hash.update(readFileSync(join(root, file)));
+    hash.update("\0");
+  }
+  for (const name of SYNTH_ENVIRONMENT) hash.update(`${name}=${env[name]?.trim() ?? ""}\0`);
+  return hash.digest("hex");
+}
+
+/** Whether cdktf.out/ holds every stack of a synth with this digest. */
+function isSynthesized(dir: string, fingerprint: string): boolean {
+  const recorded = join(dir, FINGERPRINT_FILE);
+  if (!existsSync(recorded) || readFileSync(recorded, "utf8").trim() !== fingerprint) return false;
+  const manifestPath = join(dir, "manifest.json");
+  if (!existsSync(manifestPath)) return false;
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+    stacks: Record<string, ManifestStack>;
+  };
+  return Object.values(manifest.stacks).every((stack) => existsSync(join(dir, stack.synthesizedStackPath)));
+}
+
+/**
+ * Bundles the functions and synthesizes cdktf.out/, printing what the build prints; skipped when nothing the
+ * synth reads changed since cdktf.out/ was written (the same sources and backend settings give the same
+ * configuration), so commands run one after another share one synth.
+ */
+export function synthesize(
+  env: NodeJS.ProcessEnv = process.env,
+  root = projectRoot,
+): "synthesized" | "reused" {
+  const dir = join(root, "cdktf.out");
+  const fingerprint = synthFingerprint(root, env);
+  if (isSynthesized(dir, fingerprint)) return "reused";
+  const result = spawnSync("npm", ["run", "--silent", "synth"], { cwd: root, env, stdio: "inherit" });
   if (result.error || result.status !== 0) {
     throw new StackOrderError(
       `synth failed (npm run synth exited ${result.status ?? result.error?.message}); its output is above`,
     );
   }
+  writeFileSync(join(dir, FINGERPRINT_FILE), `${fingerprint}\n`);
+  return "synthesized";
 }
