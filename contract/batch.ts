@@ -8,6 +8,8 @@ export const RESULT_COLUMNS = [
   "runner_up_label",
   "runner_up_score",
   "needs_review",
+  /** Why a ticket needs review: "low score", "empty ticket", "no prediction", or Comprehend's error. */
+  "review_reason",
 ] as const;
 
 /** Below this top score a ticket is flagged for a person to check, unless the caller names another. */

@@ -71,6 +71,8 @@ export interface BatchLayout {
   /** Comprehend writes `<account>-CLN-<job id>/output/output.tar.gz` under it. */
   readonly output: string;
   readonly results: string;
+  /** Written after the "classified" email went out: a redelivered output event emails no second time. */
+  readonly finished: string;
   /** Written once a failed or stopped job was emailed: the scheduled check reports each job once. */
   readonly failureReported: string;
 }
@@ -84,6 +86,7 @@ export function batchLayout(prefixes: Pick<DataPrefixes, "batchOutput">, batchId
     rejected: `${base}rejected.json`,
     output: `${base}output/`,
     results: `${base}results.csv`,
+    finished: `${base}finished.json`,
     failureReported: `${base}failure-reported.json`,
   };
 }

@@ -519,7 +519,7 @@ describe("batch mode (--csv)", () => {
     expect([...succeeded.values()].every((n) => n === 1)).toBe(true);
     const rows = await resultsOf(out);
     expect((await readFile(out, "utf8")).split("\n")[0]).toBe(
-      "id,predicted_label,score,runner_up_label,runner_up_score,needs_review",
+      "id,predicted_label,score,runner_up_label,runner_up_score,needs_review,review_reason",
     );
     expect(rows.map((row) => row[0]).sort()).toEqual([...IDS].sort());
     expect(rows.find((row) => row[0] === "INC1000")).toEqual([
@@ -529,6 +529,7 @@ describe("batch mode (--csv)", () => {
       "Identity",
       "0.02",
       "true",
+      "low score",
     ]);
     expect(rows.find((row) => row[0] === "INC1001")).toEqual([
       "INC1001",
@@ -537,6 +538,7 @@ describe("batch mode (--csv)", () => {
       "Identity",
       "0.02",
       "false",
+      "",
     ]);
     expect(d.out.join("\n")).toContain(
       `24 ticket(s) classified now, 0 from an earlier run, 0 failed, of 24; 6 need review`,
@@ -568,6 +570,41 @@ describe("batch mode (--csv)", () => {
     const ids = (await resultsOf(out)).map((row) => row[0]);
     expect(ids.length).toBe(IDS.length);
     expect(new Set(ids).size).toBe(IDS.length);
+  });
+
+  it("writes an empty ticket's row without calling the API, so a second run has nothing left to send", async () => {
+    // Prepare
+    answer = flaky();
+    const empties = join(dir, "with-empty.csv");
+    await writeFile(
+      empties,
+      'number;short_description;description\nINC1001;"VPN INC1001 drops";\nINC9999;"";""\n',
+    );
+    const args = (out: string) => argv(out).map((a) => (a === csv ? empties : a));
+    const out = join(dir, "with-empty.results.csv");
+
+    // Act
+    const first = deps({ sleep: async () => {} });
+    const firstCode = await main(args(out), first);
+    received = [];
+    const second = deps({ sleep: async () => {} });
+    const secondCode = await main(args(out), second);
+
+    // Assess
+    expect({ firstCode, secondCode }).toEqual({ firstCode: 0, secondCode: 0 });
+    expect((await resultsOf(out)).find((row) => row[0] === "INC9999")).toEqual([
+      "INC9999",
+      "",
+      "",
+      "",
+      "",
+      "true",
+      "empty ticket",
+    ]);
+    expect(received).toEqual([]);
+    expect(second.out.join("\n")).toContain(
+      "0 ticket(s) classified now, 2 from an earlier run, 0 failed, of 2",
+    );
   });
 
   it("names a missing id or text column", async () => {

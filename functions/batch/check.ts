@@ -14,7 +14,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
 import { batchJobName } from "../pipeline-shared/naming";
-import { publishEvent } from "../shared/events";
+import { markAfterPublish, publishEvent } from "../shared/events";
 import { objectExists } from "../shared/objects";
 import { parseS3Uri } from "../shared/s3";
 
@@ -86,18 +86,20 @@ export async function checkBatchJobs(deps: CheckDeps): Promise<CheckOutcome[]> {
           text: failureText(job, batchId),
           detail: { batch_id: batchId, job_id: job.JobId, status, message: job.Message ?? null },
         });
-        await deps.s3.send(
-          new PutObjectCommand({
-            Bucket: deps.bucket,
-            Key: marker,
-            Body: JSON.stringify({
-              batch_id: batchId,
-              job_id: job.JobId,
-              status,
-              message: job.Message ?? null,
+        await markAfterPublish(() =>
+          deps.s3.send(
+            new PutObjectCommand({
+              Bucket: deps.bucket,
+              Key: marker,
+              Body: JSON.stringify({
+                batch_id: batchId,
+                job_id: job.JobId,
+                status,
+                message: job.Message ?? null,
+              }),
+              ContentType: "application/json",
             }),
-            ContentType: "application/json",
-          }),
+          ),
         );
         deps.logger.warn("Batch job ended without results", { batch_id: batchId, job_id: job.JobId, status });
         outcomes.push({ batch_id: batchId, job_id: job.JobId, status: "reported" });

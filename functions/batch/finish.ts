@@ -11,17 +11,12 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import { stringify } from "csv-stringify/sync";
 import { RESULT_COLUMNS } from "../../contract/batch";
 import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
-import {
-  BATCH_PRICE_PER_UNIT,
-  batchCostUsd,
-  durationMs,
-  formatDuration,
-  formatUsd,
-} from "../pipeline-shared/pricing";
-import { publishEvent } from "../shared/events";
+import { batchCostUsd, durationMs, formatBatchCost, formatDuration } from "../pipeline-shared/pricing";
+import { markAfterPublish, publishEvent } from "../shared/events";
 import { labelsByDocumentCount } from "../shared/labels";
 import { objectExists } from "../shared/objects";
 import { joinPredictions, readPredictions } from "./results";
+import { parseBatchIds } from "./start";
 
 export interface FinishDeps {
   readonly s3: S3Client;
@@ -51,16 +46,23 @@ export async function finishBatch(
     return { status: "ignored", reason: `s3://${bucket}/${key} is not a batch job's output` };
   }
   const layout = batchLayout({ batchOutput: deps.outputPrefix }, batchId);
-  if (await objectExists(deps.s3, bucket, layout.results)) return { batch_id: batchId, status: "duplicate" };
-  const ids = JSON.parse(await readText(deps.s3, bucket, layout.ids)) as string[];
+  // The "finished" marker is written after the email: a retry after any failure before it emails once more
+  // rather than never (the results CSV is rewritten with the same rows).
+  if (await objectExists(deps.s3, bucket, layout.finished)) return { batch_id: batchId, status: "duplicate" };
+  const ids = parseBatchIds(await readText(deps.s3, bucket, layout.ids));
   const job = JSON.parse(await readText(deps.s3, bucket, layout.job)) as {
     job_id: string;
     classifier_arn: string;
   };
-  const documents = (await readText(deps.s3, bucket, layout.documents)).split("\n");
+  const documents = (await readText(deps.s3, bucket, layout.documents)).split("\n").filter((d) => d !== "");
   const archive = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const predictions = await readPredictions((await archive.Body?.transformToByteArray()) ?? new Uint8Array());
-  const { rows, missing } = joinPredictions(ids, predictions, deps.reviewThreshold);
+  const { rows, missing, failed } = joinPredictions(
+    ids.tickets,
+    ids.documents,
+    predictions,
+    deps.reviewThreshold,
+  );
   await deps.s3.send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -77,8 +79,16 @@ export async function finishBatch(
   );
   const ms = durationMs(props?.SubmitTime, props?.EndTime);
   const perLabel: Record<string, number> = {};
-  for (const row of rows)
+  const reasons: Record<string, number> = {};
+  for (const row of rows) {
     if (row.predicted_label) perLabel[row.predicted_label] = (perLabel[row.predicted_label] ?? 0) + 1;
+    if (row.needs_review === "true") {
+      const reason = row.review_reason.startsWith("Comprehend could not")
+        ? "Comprehend's error"
+        : row.review_reason;
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+  }
   const review = rows.filter((row) => row.needs_review === "true").length;
   const cost = batchCostUsd(documents.map((d) => d.length));
   await publishEvent(deps.sns, deps.topicArn, {
@@ -90,21 +100,49 @@ export async function finishBatch(
       "Tickets per label:",
       ...labelsByDocumentCount(perLabel).map(([label, n]) => `  ${label}: ${n}`),
       "",
-      `Need review (top score below ${deps.reviewThreshold}): ${review}${missing.length > 0 ? `, of which ${missing.length} got no prediction` : ""}`,
-      `Job time: ${ms === undefined ? "not reported" : formatDuration(ms)}; cost: ${cost < 0.01 ? "less than $0.01" : `about ${formatUsd(cost)}`} at $${BATCH_PRICE_PER_UNIT} per 100 characters (at least 300 per ticket)`,
+      `Need review: ${review}${
+        review > 0
+          ? ` (${labelsByDocumentCount(reasons)
+              .map(
+                ([reason, n]) =>
+                  `${reason === "low score" ? `top score below ${deps.reviewThreshold}` : reason}: ${n}`,
+              )
+              .join("; ")})`
+          : ""
+      }`,
+      ...(predictions.unreadable.length > 0
+        ? [
+            `Unreadable lines in Comprehend's output: ${predictions.unreadable.length} (their tickets are flagged "no prediction").`,
+          ]
+        : []),
+      `Job time: ${ms === undefined ? "not reported" : formatDuration(ms)}; cost: ${formatBatchCost(cost)}`,
       `Results: s3://${bucket}/${layout.results}`,
+      `Download: aws s3 cp s3://${bucket}/${layout.results} .`,
     ].join("\n"),
     detail: {
       batch_id: batchId,
       job_id: job.job_id,
       tickets: rows.length,
       needs_review: review,
+      review_reasons: reasons,
       missing: missing.length,
+      failed: failed.length,
+      unreadable_output_lines: predictions.unreadable.length,
       per_label: perLabel,
       cost_usd: cost,
       results_uri: `s3://${bucket}/${layout.results}`,
     },
   });
+  await markAfterPublish(() =>
+    deps.s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: layout.finished,
+        Body: JSON.stringify({ batch_id: batchId, tickets: rows.length, needs_review: review }),
+        ContentType: "application/json",
+      }),
+    ),
+  );
   deps.logger.info("Batch finished", { batch_id: batchId, tickets: rows.length, needs_review: review });
   return { batch_id: batchId, status: "finished", missing: missing.length };
 }

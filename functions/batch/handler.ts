@@ -66,6 +66,7 @@ export const handler = async (event: S3Event | ScheduledEvent, context: Context)
             idColumn: config.BATCH_ID_COLUMN,
             textColumns: splitList(config.CSV_TEXT_COLUMNS),
             classifierArn: config.CLASSIFIER_ARN,
+            region: process.env.AWS_REGION,
           },
         }),
       );

@@ -8,6 +8,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type ComprehendClient,
   type DocumentClassifierProperties,
+  paginateListDocumentClassificationJobs,
   StartDocumentClassificationJobCommand,
 } from "@aws-sdk/client-comprehend";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -17,16 +18,37 @@ import { batchLayout } from "../../contract/data-layout";
 import { cutPoint } from "../etl/documents";
 import { InputError } from "../etl/errors";
 import { makeRunId, type SourceObject } from "../etl/source";
-import { isFinished, listAllClassifiers } from "../pipeline-shared/classifiers";
+import {
+  describeClassifier,
+  isAwsError,
+  isFinished,
+  listAllClassifiers,
+} from "../pipeline-shared/classifiers";
 import { batchJobName, runIdFromClassifierName, TAG_APP, TAG_BATCH_ID } from "../pipeline-shared/naming";
-import { publishEvent } from "../shared/events";
+import { batchCostUsd, formatBatchCost } from "../pipeline-shared/pricing";
+import { markAfterPublish, publishEvent } from "../shared/events";
 import { objectExists } from "../shared/objects";
-import { parseBacklog } from "./tickets";
+import { type BacklogTicket, parseBacklog } from "./tickets";
 
-/** Comprehend reads at most this many UTF-8 bytes of a one-document-per-line document, as ClassifyDocument. */
+/** Each document is cut, at a character boundary, to what ClassifyDocument and training read: 10,000 bytes. */
 export const MAX_DOCUMENT_BYTES = 10_000;
-/** What one job may hold here: read whole into the function's memory, and far within Comprehend's 5 GB. */
+/** What one upload may hold here: read whole into the function's memory. */
 export const MAX_BATCH_UPLOAD_BYTES = 200 * 1024 * 1024;
+
+/**
+ * Comprehend's limits on one asynchronous classification job of plain text ("Guidelines and quotas",
+ * document classification, and "Inputs for asynchronous custom analysis", Amazon Comprehend Developer Guide):
+ * checked before a job starts, so that an export over one is refused at once with the limit named instead of
+ * failing hours later after the "started" email.
+ */
+export const COMPREHEND_JOB_LIMITS = {
+  /** "Maximum number of lines, one document per line (for all files in request)". */
+  maxLines: 1_000_000,
+  /** "Total size of all files in asynchronous job". */
+  maxTotalBytes: 5 * 1024 ** 3,
+  /** "Maximum number of concurrent active jobs per job type" (adjustable in Service Quotas). */
+  maxActiveJobs: 10,
+} as const;
 
 export interface BatchConfig {
   readonly topicArn: string;
@@ -40,6 +62,10 @@ export interface BatchConfig {
   readonly textColumns: readonly string[];
   /** A classifier to use instead of the newest trained one. */
   readonly classifierArn?: string | undefined;
+  /** The function's Region: a named classifier of another Region is refused with that reason. */
+  readonly region?: string | undefined;
+  /** Comprehend's job limits, lower in tests. */
+  readonly jobLimits?: Partial<Record<keyof typeof COMPREHEND_JOB_LIMITS, number>>;
 }
 
 export interface BatchDeps {
@@ -59,16 +85,44 @@ export type BatchStartOutcome =
     }
   | { readonly batch_id: string; readonly status: "duplicate" | "rejected"; readonly reason?: string };
 
-/** One line per ticket: cut at a character boundary to what Comprehend reads, never empty. */
-export function documentLines(texts: readonly string[]): string {
-  return texts
-    .map((text) => {
-      const bytes = Buffer.from(text === "" ? "(empty)" : text, "utf8");
-      return bytes.length <= MAX_DOCUMENT_BYTES
-        ? bytes.toString("utf8")
-        : bytes.toString("utf8", 0, cutPoint(bytes, MAX_DOCUMENT_BYTES));
-    })
-    .join("\n");
+/**
+ * The job's input: one line per ticket with text, cut at a character boundary to what Comprehend reads, each
+ * ending with a line feed ("each line of the file must end with a line feed", File formats for async
+ * analysis). Empty tickets are left out: they get a row without a label and cost nothing.
+ */
+export function jobDocuments(tickets: readonly BacklogTicket[]): {
+  lines: string[];
+  ids: string[];
+  text: string;
+  bytes: number;
+} {
+  const lines: string[] = [];
+  const ids: string[] = [];
+  for (const ticket of tickets) {
+    if (ticket.text.trim() === "") continue;
+    const bytes = Buffer.from(ticket.text, "utf8");
+    lines.push(
+      bytes.length <= MAX_DOCUMENT_BYTES
+        ? ticket.text
+        : bytes.toString("utf8", 0, cutPoint(bytes, MAX_DOCUMENT_BYTES)),
+    );
+    ids.push(ticket.id);
+  }
+  const text = lines.map((line) => `${line}\n`).join("");
+  return { lines, ids, text, bytes: Buffer.byteLength(text, "utf8") };
+}
+
+/** The batch's ids: every ticket in export order, and the ticket each line of the job's input stands for. */
+export interface BatchIds {
+  readonly tickets: readonly string[];
+  readonly documents: readonly string[];
+}
+
+/** Reads ids.json; batches started before empty tickets were left out wrote the plain list (one per line). */
+export function parseBatchIds(json: string): BatchIds {
+  const parsed = JSON.parse(json) as unknown;
+  if (Array.isArray(parsed)) return { tickets: parsed as string[], documents: parsed as string[] };
+  return parsed as BatchIds;
 }
 
 /** The app's newest trained classifier (by training end), the default model of a batch. */
@@ -92,8 +146,46 @@ export async function newestTrainedClassifier(
   return newest.DocumentClassifierArn;
 }
 
+/** Comprehend's answers to StartDocumentClassificationJob that no retry changes: the classifier or request is wrong. */
+const REFUSALS = new Set([
+  "InvalidRequestException",
+  "ResourceNotFoundException",
+  "ResourceUnavailableException",
+]);
+
+/** The named classifier, checked before a job is started with it: trained, in this Region and account. */
+async function checkClassifier(deps: BatchDeps, arn: string, region: string | undefined): Promise<void> {
+  const parts = parseClassifierArn(arn);
+  if (region && parts && parts.region !== region) {
+    throw new InputError(
+      `the classifier ${arn} is in ${parts.region}, and batch jobs here run in ${region}: name a classifier of this Region`,
+    );
+  }
+  const properties = await describeClassifier(deps.comprehend, arn);
+  if (!properties) throw new InputError(`Comprehend knows no classifier ${arn} in this account and Region`);
+  if (!isFinished(properties.Status)) {
+    throw new InputError(
+      `the classifier ${arn} is ${properties.Status}${properties.Message ? ` (${properties.Message})` : ""}: a job needs a trained one`,
+    );
+  }
+}
+
+async function activeJobs(comprehend: ComprehendClient): Promise<number> {
+  let count = 0;
+  for (const status of ["SUBMITTED", "IN_PROGRESS"] as const) {
+    for await (const page of paginateListDocumentClassificationJobs(
+      { client: comprehend },
+      { Filter: { JobStatus: status } },
+    )) {
+      count += page.DocumentClassificationJobPropertiesList?.length ?? 0;
+    }
+  }
+  return count;
+}
+
 export async function startBatch(source: SourceObject, deps: BatchDeps): Promise<BatchStartOutcome> {
   const { config, s3, logger } = deps;
+  const limits = { ...COMPREHEND_JOB_LIMITS, ...config.jobLimits };
   const batchId = makeRunId(source);
   const layout = batchLayout({ batchOutput: config.outputPrefix }, batchId);
   logger.appendKeys({ batch_id: batchId });
@@ -120,74 +212,132 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
     const named = object.Metadata?.["classifier-arn"] ?? config.classifierArn;
     if (named !== undefined && !isClassifierArn(named))
       throw new InputError(`classifier-arn ${named} is not a document classifier ARN`);
-    const tickets = parseBacklog((await object.Body?.transformToString("utf8")) ?? "", {
+    const { tickets, repeated } = parseBacklog((await object.Body?.transformToString("utf8")) ?? "", {
       idColumn: config.idColumn,
       textColumns: config.textColumns,
       settings: { id: "the batch_id_column variable", text: "the csv_text_columns variable" },
     });
     if (tickets.length === 0) throw new InputError("the export has a header but no tickets");
+    const documents = jobDocuments(tickets);
+    if (documents.ids.length === 0)
+      throw new InputError("every ticket of the export is empty: nothing to classify");
+    if (documents.ids.length > limits.maxLines) {
+      throw new InputError(
+        `${documents.ids.length} tickets with text are over Comprehend's limit of ${limits.maxLines} documents (lines) per classification job; split the export into uploads of at most that many`,
+      );
+    }
+    if (documents.bytes > limits.maxTotalBytes) {
+      throw new InputError(
+        `the job's input would be ${documents.bytes} bytes, over Comprehend's limit of ${limits.maxTotalBytes} bytes per classification job; split the export`,
+      );
+    }
     const classifierArn = named ?? (await newestTrainedClassifier(deps.comprehend, config.namePrefix));
+    if (named) await checkClassifier(deps, named, config.region);
+    const running = await activeJobs(deps.comprehend);
+    if (running >= limits.maxActiveJobs) {
+      throw new InputError(
+        `${running} classification jobs are running in this account and Region, and Comprehend runs at most ${limits.maxActiveJobs} at a time (its default quota of concurrent jobs per job type); upload the export again once one has finished, or raise the quota in Service Quotas`,
+      );
+    }
     await s3.send(
       new PutObjectCommand({
         Bucket: source.bucket,
         Key: layout.documents,
-        Body: documentLines(tickets.map((t) => t.text)),
+        Body: documents.text,
         ContentType: "text/plain; charset=utf-8",
       }),
     );
+    const ids: BatchIds = { tickets: tickets.map((t) => t.id), documents: documents.ids };
     await s3.send(
       new PutObjectCommand({
         Bucket: source.bucket,
         Key: layout.ids,
-        Body: JSON.stringify(tickets.map((t) => t.id)),
+        Body: JSON.stringify(ids),
         ContentType: "application/json",
       }),
     );
-    const job = await deps.comprehend.send(
-      new StartDocumentClassificationJobCommand({
-        JobName: batchJobName(config.namePrefix, batchId),
-        DocumentClassifierArn: classifierArn,
-        InputDataConfig: {
-          S3Uri: `s3://${source.bucket}/${layout.documents}`,
-          InputFormat: "ONE_DOC_PER_LINE",
-        },
-        OutputDataConfig: { S3Uri: `s3://${source.bucket}/${layout.output}`, KmsKeyId: config.kmsKeyArn },
-        DataAccessRoleArn: config.dataAccessRoleArn,
-        VolumeKmsKeyId: config.kmsKeyArn,
-        VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
-        ClientRequestToken: `batch-${batchId}`,
-        Tags: [
-          { Key: TAG_APP, Value: config.namePrefix },
-          { Key: TAG_BATCH_ID, Value: batchId },
-        ],
-      }),
-    );
-    const jobId = job.JobId ?? "";
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: source.bucket,
-        Key: layout.job,
-        Body: JSON.stringify({
-          batch_id: batchId,
-          job_id: jobId,
-          job_arn: job.JobArn,
-          classifier_arn: classifierArn,
-          tickets: tickets.length,
-          source,
+    let job: { JobId?: string; JobArn?: string };
+    try {
+      // The same token on a retry returns the job the first attempt started (StartDocumentClassificationJob is
+      // idempotent by ClientRequestToken), so the "started" email can go out before the marker is written.
+      job = await deps.comprehend.send(
+        new StartDocumentClassificationJobCommand({
+          JobName: batchJobName(config.namePrefix, batchId),
+          DocumentClassifierArn: classifierArn,
+          InputDataConfig: {
+            S3Uri: `s3://${source.bucket}/${layout.documents}`,
+            InputFormat: "ONE_DOC_PER_LINE",
+          },
+          OutputDataConfig: { S3Uri: `s3://${source.bucket}/${layout.output}`, KmsKeyId: config.kmsKeyArn },
+          DataAccessRoleArn: config.dataAccessRoleArn,
+          VolumeKmsKeyId: config.kmsKeyArn,
+          VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
+          ClientRequestToken: `batch-${batchId}`,
+          Tags: [
+            { Key: TAG_APP, Value: config.namePrefix },
+            { Key: TAG_BATCH_ID, Value: batchId },
+          ],
         }),
-        ContentType: "application/json",
-      }),
-    );
+      );
+    } catch (error) {
+      if (isAwsError(error, ...REFUSALS)) {
+        throw new InputError(
+          `Comprehend refused the job with ${classifierArn}: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    const jobId = job.JobId ?? "";
+    const empty = tickets.length - documents.ids.length;
     await publishEvent(deps.sns, config.topicArn, {
       eventType: "batch_started",
       subject: `Backlog classification started: ${tickets.length} tickets`,
       text: [
         `The backlog s3://${source.bucket}/${source.key} is being classified (batch ${batchId}, job ${jobId}).`,
         `Tickets: ${tickets.length}; classifier: ${classifierArn}.`,
+        ...(empty > 0
+          ? [`Empty tickets (no text, not sent, no cost; flagged for review in the results): ${empty}.`]
+          : []),
+        ...(repeated.length > 0
+          ? [
+              `Rows repeating an earlier ticket's ${config.idColumn} (the first row of each is classified): ${repeated.length}, e.g. ${repeated
+                .slice(0, 5)
+                .map((r) => `${r.id} (record ${r.line})`)
+                .join(", ")}.`,
+            ]
+          : []),
+        `Estimated cost: ${formatBatchCost(batchCostUsd(documents.lines.map((line) => line.length)))}.`,
         "No endpoint is needed: the job bills per character. You will get the results when it finishes.",
       ].join("\n"),
-      detail: { batch_id: batchId, job_id: jobId, classifier_arn: classifierArn, tickets: tickets.length },
+      detail: {
+        batch_id: batchId,
+        job_id: jobId,
+        classifier_arn: classifierArn,
+        tickets: tickets.length,
+        empty_tickets: empty,
+        repeated_rows: repeated.length,
+      },
     });
+    await markAfterPublish(() =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: source.bucket,
+          Key: layout.job,
+          Body: JSON.stringify({
+            batch_id: batchId,
+            job_id: jobId,
+            job_arn: job.JobArn,
+            classifier_arn: classifierArn,
+            tickets: tickets.length,
+            source,
+          }),
+          ContentType: "application/json",
+        }),
+      ),
+    );
     logger.info("Batch job started", { job_id: jobId, tickets: tickets.length });
     return { batch_id: batchId, status: "started", job_id: jobId, tickets: tickets.length };
   } catch (error) {
@@ -205,13 +355,15 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
       ].join("\n"),
       detail: { batch_id: batchId, reason: error.message },
     });
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: source.bucket,
-        Key: layout.rejected,
-        Body: JSON.stringify({ batch_id: batchId, reason: error.message }),
-        ContentType: "application/json",
-      }),
+    await markAfterPublish(() =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: source.bucket,
+          Key: layout.rejected,
+          Body: JSON.stringify({ batch_id: batchId, reason: error.message }),
+          ContentType: "application/json",
+        }),
+      ),
     );
     return { batch_id: batchId, status: "rejected", reason: error.message };
   }

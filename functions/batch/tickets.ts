@@ -19,7 +19,14 @@ export interface BacklogColumns {
   readonly settings: { readonly id: string; readonly text: string };
 }
 
-export function parseBacklog(content: string, columns: BacklogColumns): BacklogTicket[] {
+export interface Backlog {
+  /** Each ticket once, in the export's order; an empty text is a ticket too (it gets a row, not a job line). */
+  readonly tickets: readonly BacklogTicket[];
+  /** Rows whose id an earlier row already had: the first row of an id is the ticket classified. */
+  readonly repeated: readonly { readonly line: number; readonly id: string }[];
+}
+
+export function parseBacklog(content: string, columns: BacklogColumns): Backlog {
   let records: string[][];
   try {
     records = parse(content, {
@@ -38,12 +45,20 @@ export function parseBacklog(content: string, columns: BacklogColumns): BacklogT
     resolveColumn(header, column, "text", columns.settings.text),
   );
   const seen = new Set<string>();
-  return rows.map((row, index) => {
+  const tickets: BacklogTicket[] = [];
+  const repeated: { line: number; id: string }[] = [];
+  for (const [index, row] of rows.entries()) {
+    // Records, not physical lines: a quoted field may span lines; the header is record 1.
     const line = index + 2;
     const id = (row[idIndex] ?? "").trim();
-    if (id === "") throw new InputError(`line ${line} has no ${columns.idColumn}`);
-    if (seen.has(id)) throw new InputError(`line ${line} repeats ${columns.idColumn} ${id}`);
+    if (id === "")
+      throw new InputError(`record ${line} has no ${columns.idColumn}: every ticket needs an id`);
+    if (seen.has(id)) {
+      repeated.push({ line, id });
+      continue;
+    }
     seen.add(id);
-    return { id, text: normalizeText(textIndexes.map((i) => row[i] ?? "").join(" ")) };
-  });
+    tickets.push({ id, text: normalizeText(textIndexes.map((i) => row[i] ?? "").join(" ")) });
+  }
+  return { tickets, repeated };
 }

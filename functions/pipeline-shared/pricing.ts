@@ -25,6 +25,12 @@ export function batchCostUsd(documentLengths: readonly number[]): number {
   return Math.round(units * BATCH_PRICE_PER_UNIT * 100) / 100;
 }
 
+/** A batch job's cost as the emails quote it, with the price it follows from. */
+export function formatBatchCost(cost: number): string {
+  const amount = cost < 0.01 ? "less than $0.01" : `about ${formatUsd(cost)}`;
+  return `${amount} at $${BATCH_PRICE_PER_UNIT} per 100 characters (at least 300 per ticket)`;
+}
+
 /** Reads the training rate (USD per hour); a wrong value fails the cold start instead of misquoting costs. */
 export function readHourlyRate(
   value: string | undefined,

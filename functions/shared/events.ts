@@ -61,3 +61,15 @@ export function parseEventMessage(
   }
   return parsed as { event_type: PipelineEventType } & Record<string, unknown>;
 }
+
+/** Writes a marker after an email went out; retried in place, since a failure here would repeat the email. */
+export async function markAfterPublish(write: () => Promise<unknown>, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}

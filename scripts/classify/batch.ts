@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { RESULT_COLUMNS } from "../../contract/batch";
-import { resultRow, type ScoredClass } from "../../functions/batch/results";
+import { REVIEW_REASONS, resultRow, type ScoredClass, unclassifiedRow } from "../../functions/batch/results";
 import { parseBacklog } from "../../functions/batch/tickets";
 import { UsageError } from "./args";
 import type { HttpAnswer } from "./request";
@@ -46,7 +46,7 @@ interface Ticket {
   readonly text: string;
 }
 
-function readTickets(options: BatchOptions): Ticket[] {
+function readTickets(options: BatchOptions): readonly Ticket[] {
   let content: string;
   try {
     content = readFileSync(options.csv, "utf8");
@@ -58,7 +58,7 @@ function readTickets(options: BatchOptions): Ticket[] {
       idColumn: options.idColumn,
       textColumns: options.textColumns,
       settings: { id: "--id-column", text: "--text-columns" },
-    });
+    }).tickets;
   } catch (error) {
     throw new UsageError(`${options.csv}: ${(error as Error).message}`, { cause: error });
   }
@@ -114,7 +114,11 @@ export async function classifyCsv(options: BatchOptions, deps: BatchDeps): Promi
     while (next < pending.length) {
       const ticket = pending[next++] as Ticket;
       try {
-        const row = resultRow(ticket.id, await classifyOne(ticket, options, deps), options.reviewThreshold);
+        // An empty ticket has nothing to classify: the API would refuse it (400) and every resume would retry it.
+        const row =
+          ticket.text.trim() === ""
+            ? unclassifiedRow(ticket.id, REVIEW_REASONS.empty)
+            : resultRow(ticket.id, await classifyOne(ticket, options, deps), options.reviewThreshold);
         if (row.needs_review === "true") needsReview++;
         appendFileSync(options.out, stringify([RESULT_COLUMNS.map((column) => row[column])]));
         written++;

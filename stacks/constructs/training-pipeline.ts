@@ -316,6 +316,12 @@ export class TrainingPipeline extends Construct {
           actions: ["comprehend:StartDocumentClassificationJob"],
           resources: [classifierArns, `${classifierArns}/version/*`, jobArns],
         },
+        {
+          // A classifier named on an upload is checked (trained, this Region) before a job is started with it.
+          sid: "CheckNamedClassifier",
+          actions: ["comprehend:DescribeDocumentClassifier"],
+          resources: [classifierArns, `${classifierArns}/version/*`],
+        },
         { sid: "TagJobs", actions: ["comprehend:TagResource"], resources: [jobArns] },
         {
           sid: "FollowJobs",

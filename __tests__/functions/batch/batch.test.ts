@@ -1,7 +1,9 @@
 import {
   ComprehendClient,
   DescribeDocumentClassificationJobCommand,
+  DescribeDocumentClassifierCommand,
   type DocumentClassificationJobProperties,
+  type DocumentClassifierProperties,
   ListDocumentClassificationJobsCommand,
   ListDocumentClassifiersCommand,
   StartDocumentClassificationJobCommand,
@@ -17,7 +19,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { batchOfJob, checkBatchJobs } from "../../../functions/batch/check";
 import { finishBatch } from "../../../functions/batch/finish";
-import { type BatchDeps, documentLines, startBatch } from "../../../functions/batch/start";
+import { type BatchDeps, jobDocuments, startBatch } from "../../../functions/batch/start";
 import { batchCostUsd } from "../../../functions/pipeline-shared/pricing";
 import { createLogger } from "../../../functions/shared/logger";
 import { jobOutput, prediction } from "../../fixtures/batch/job-output";
@@ -70,6 +72,12 @@ beforeEach(() => {
   s3.on(PutObjectCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: "m" });
   comprehend.on(StartDocumentClassificationJobCommand).resolves({ JobId: "job-1", JobArn: "arn:job-1" });
+  comprehend
+    .on(ListDocumentClassificationJobsCommand)
+    .resolves({ DocumentClassificationJobPropertiesList: [] });
+  comprehend.on(DescribeDocumentClassifierCommand).resolves({
+    DocumentClassifierProperties: { DocumentClassifierArn: ARN("old-run"), Status: "TRAINED" },
+  });
   comprehend.on(ListDocumentClassifiersCommand).resolves({
     DocumentClassifierPropertiesList: [
       { DocumentClassifierArn: ARN("old-run"), Status: "TRAINED", TrainingEndTime: new Date("2026-01-01") },
@@ -116,8 +124,12 @@ describe("starting a backlog job", () => {
     const puts = Object.fromEntries(
       s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.Body]),
     );
-    expect(puts[`batch_output/${batchId}/input/documents.txt`]).toBe("VPN drops since Monday\nPrinter jam");
-    expect(puts[`batch_output/${batchId}/input/ids.json`]).toBe('["INC1","INC2"]');
+    // "Each line of the file must end with a line feed" (File formats for async analysis), the last one too.
+    expect(puts[`batch_output/${batchId}/input/documents.txt`]).toBe("VPN drops since Monday\nPrinter jam\n");
+    expect(JSON.parse(puts[`batch_output/${batchId}/input/ids.json`] as string)).toEqual({
+      tickets: ["INC1", "INC2"],
+      documents: ["INC1", "INC2"],
+    });
     expect(JSON.parse(puts[`batch_output/${batchId}/job.json`] as string)).toMatchObject({
       job_id: "job-1",
       tickets: 2,
@@ -146,15 +158,16 @@ describe("starting a backlog job", () => {
     expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
   });
 
-  it("emails a malformed upload's fault by line or column, leaves it untouched, and starts nothing", async () => {
+  it("emails a malformed upload's fault by record or column, leaves it untouched, and starts nothing", async () => {
     s3.on(GetObjectCommand).resolves({
-      Body: text("number,short_description,description\nINC1,a,b\nINC1,c,d\n"),
+      Body: text("number,short_description,description\nINC1,a,b\n,c,d\n"),
     });
 
     const outcome = await startBatch(source, deps());
 
-    expect(outcome).toMatchObject({ status: "rejected", reason: "line 3 repeats number INC1" });
-    expect(publishedEvents(sns)[0]?.email).toContain("  line 3 repeats number INC1");
+    const reason = "record 3 has no number: every ticket needs an id";
+    expect(outcome).toMatchObject({ status: "rejected", reason });
+    expect(publishedEvents(sns)[0]?.email).toContain(`  ${reason}`);
     expect(publishedEvents(sns)[0]?.email).toContain("The upload was left untouched");
     expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
 
@@ -175,8 +188,117 @@ describe("starting a backlog job", () => {
   });
 
   it("cuts each document to what Comprehend reads, at a character boundary", () => {
-    const [line] = documentLines(["é".repeat(6000)]).split("\n");
+    const [line] = jobDocuments([{ id: "1", text: "é".repeat(6000) }]).lines;
     expect(Buffer.byteLength(line as string)).toBe(10000);
+  });
+
+  it("sends no line for an empty ticket, counts it, and classifies the first row of a repeated id", async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: text("number,short_description,description\nINC1,VPN,\nINC2,,\nINC1,VPN again,\nINC3,Printer,\n"),
+    });
+
+    const outcome = await startBatch(source, deps());
+
+    expect(outcome).toMatchObject({ status: "started", tickets: 3 });
+    const batchId = (outcome as { batch_id: string }).batch_id;
+    const puts = Object.fromEntries(
+      s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.Body]),
+    );
+    expect(puts[`batch_output/${batchId}/input/documents.txt`]).toBe("VPN\nPrinter\n");
+    expect(JSON.parse(puts[`batch_output/${batchId}/input/ids.json`] as string)).toEqual({
+      tickets: ["INC1", "INC2", "INC3"],
+      documents: ["INC1", "INC3"],
+    });
+    const email = publishedEvents(sns)[0]?.email as string;
+    expect(email).toContain(
+      "Empty tickets (no text, not sent, no cost; flagged for review in the results): 1.",
+    );
+    expect(email).toContain(
+      "Rows repeating an earlier ticket's number (the first row of each is classified): 1, e.g. INC1 (record 4).",
+    );
+  });
+
+  it.each([
+    [
+      "still training",
+      { Status: "TRAINING" as const, Message: undefined as string | undefined },
+      "is TRAINING: a job needs a trained one",
+    ],
+    [
+      "in error",
+      { Status: "IN_ERROR", Message: "bad data" },
+      "is IN_ERROR (bad data): a job needs a trained one",
+    ],
+  ])("emails why a named classifier %s is refused, and starts nothing", async (_, properties, why) => {
+    s3.on(GetObjectCommand).resolves({
+      Body: text("number,short_description,description\nINC1,a,b\n"),
+      Metadata: { "classifier-arn": ARN("old-run") },
+    });
+    comprehend
+      .on(DescribeDocumentClassifierCommand)
+      .resolves({ DocumentClassifierProperties: properties as DocumentClassifierProperties });
+
+    const outcome = await startBatch(source, deps());
+
+    expect((outcome as { reason: string }).reason).toBe(`the classifier ${ARN("old-run")} ${why}`);
+    expect(publishedEvents(sns)[0]?.detail.event_type).toBe("batch_failed");
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
+  });
+
+  it("emails why a classifier of another Region is refused", async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: text("number,short_description,description\nINC1,a,b\n"),
+      Metadata: { "classifier-arn": ARN("old-run").replace("us-east-1", "eu-west-1") },
+    });
+
+    const outcome = await startBatch(source, deps({ region: "us-east-1" }));
+
+    expect((outcome as { reason: string }).reason).toContain(
+      "is in eu-west-1, and batch jobs here run in us-east-1",
+    );
+  });
+
+  it("turns Comprehend's refusal of the job into the rejected email with its reason instead of a failure", async () => {
+    s3.on(GetObjectCommand).resolves({ Body: text("number,short_description,description\nINC1,a,b\n") });
+    comprehend.on(StartDocumentClassificationJobCommand).rejects(
+      Object.assign(new Error("The classifier is not in TRAINED state"), {
+        name: "InvalidRequestException",
+      }),
+    );
+
+    const outcome = await startBatch(source, deps());
+
+    expect(outcome).toMatchObject({ status: "rejected" });
+    expect(publishedEvents(sns)[0]?.email).toContain(
+      `Comprehend refused the job with ${ARN("new-run")}: The classifier is not in TRAINED state`,
+    );
+  });
+
+  it("refuses a job while Comprehend's quota of concurrent jobs is used up, naming it", async () => {
+    s3.on(GetObjectCommand).resolves({ Body: text("number,short_description,description\nINC1,a,b\n") });
+    comprehend
+      .on(ListDocumentClassificationJobsCommand, { Filter: { JobStatus: "IN_PROGRESS" } })
+      .resolves({ DocumentClassificationJobPropertiesList: Array.from({ length: 10 }, () => ({})) });
+
+    const outcome = await startBatch(source, deps());
+
+    expect((outcome as { reason: string }).reason).toContain(
+      "10 classification jobs are running in this account and Region, and Comprehend runs at most 10 at a time",
+    );
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
+  });
+
+  it("refuses an export over Comprehend's documents per job, naming the limit", async () => {
+    const rows = Array.from({ length: 3 }, (_, i) => `INC${i},text ${i},`);
+    s3.on(GetObjectCommand).resolves({
+      Body: text(`number,short_description,description\n${rows.join("\n")}\n`),
+    });
+
+    const outcome = await startBatch(source, deps({ jobLimits: { maxLines: 2 } }));
+
+    expect((outcome as { reason: string }).reason).toBe(
+      "3 tickets with text are over Comprehend's limit of 2 documents (lines) per classification job; split the export into uploads of at most that many",
+    );
   });
 });
 
@@ -195,13 +317,13 @@ describe("finishing a backlog job", () => {
 
   beforeEach(async () => {
     s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/input/ids.json" }).resolves({
-      Body: text('["INC1","INC2","INC3"]'),
+      Body: text('{"tickets":["INC1","INC2","INC3"],"documents":["INC1","INC2","INC3"]}'),
     });
     s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/job.json" }).resolves({
       Body: text('{"job_id":"job1","classifier_arn":"arn:c"}'),
     });
     s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/input/documents.txt" }).resolves({
-      Body: text(`${"x".repeat(250)}\nshort\nthird`),
+      Body: text(`${"x".repeat(250)}\nshort\nthird\n`),
     });
     s3.on(GetObjectCommand, { Key: outputKey }).resolves({
       Body: bytes(await jobOutput([prediction(2, "Network", 0.4), prediction(0, "Network", 0.9)])),
@@ -221,18 +343,59 @@ describe("finishing a backlog job", () => {
     const csv = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
     expect(csv?.Key).toBe("batch_output/backlog-0123456789ab/results.csv");
     expect(String(csv?.Body).trim().split("\n")).toEqual([
-      "id,predicted_label,score,runner_up_label,runner_up_score,needs_review",
-      "INC1,Network,0.9,Other,0.09999999999999998,false",
-      "INC2,,,,,true",
-      "INC3,Other,0.6,Network,0.4,false",
+      "id,predicted_label,score,runner_up_label,runner_up_score,needs_review,review_reason",
+      "INC1,Network,0.9,Other,0.09999999999999998,false,",
+      "INC2,,,,,true,no prediction",
+      "INC3,Other,0.6,Network,0.4,false,",
     ]);
     const email = publishedEvents(sns)[0]?.email as string;
     expect(email).toContain("Tickets per label:\n  Network: 1\n  Other: 1");
-    expect(email).toContain("Need review (top score below 0.5): 1, of which 1 got no prediction");
+    expect(email).toContain("Need review: 1 (no prediction: 1)");
     expect(email).toContain(
       "Job time: 12 min; cost: less than $0.01 at $0.0005 per 100 characters (at least 300 per ticket)",
     );
     expect(email).toContain("Results: s3://data/batch_output/backlog-0123456789ab/results.csv");
+  });
+
+  it("marks the batch finished only after the email went out", async () => {
+    await finish();
+
+    const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
+    expect(keys).toEqual([
+      "batch_output/backlog-0123456789ab/results.csv",
+      "batch_output/backlog-0123456789ab/finished.json",
+    ]);
+    const [published] = sns.commandCalls(PublishCommand);
+    const marked = s3.commandCalls(PutObjectCommand)[1];
+    expect(published?.calledBefore(marked as never)).toBe(true);
+  });
+
+  it("emails on the retry when the first attempt failed after writing the results", async () => {
+    sns.on(PublishCommand).rejectsOnce(new Error("SNS unavailable")).resolves({ MessageId: "m" });
+    const written = new Set<string>();
+    s3.on(PutObjectCommand).callsFake((input: { Key: string }) => {
+      written.add(input.Key);
+      return {};
+    });
+    s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+      if (written.has(input.Key)) return {};
+      throw notFound();
+    });
+
+    await expect(finish()).rejects.toThrow("SNS unavailable");
+    expect(await finish()).toMatchObject({ status: "finished" });
+    expect(await finish()).toMatchObject({ status: "duplicate" });
+
+    expect(sns.commandCalls(PublishCommand).filter((c) => c.returnValue !== undefined)).toHaveLength(2);
+    expect(publishedEvents(sns)).toHaveLength(2);
+  });
+
+  it("reads the ids of a batch started before empty tickets were left out (one id per line)", async () => {
+    s3.on(GetObjectCommand, { Key: "batch_output/backlog-0123456789ab/input/ids.json" }).resolves({
+      Body: text('["INC1","INC2","INC3"]'),
+    });
+
+    expect(await finish()).toMatchObject({ status: "finished", missing: 1 });
   });
 
   it("does nothing twice for a duplicate delivery of the output", async () => {

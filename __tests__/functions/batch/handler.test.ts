@@ -84,6 +84,9 @@ describe("batch handler", () => {
       },
     } as never);
     comprehend.on(StartDocumentClassificationJobCommand).resolves({ JobId: "job-1", JobArn: "arn:job-1" });
+    comprehend
+      .on(ListDocumentClassificationJobsCommand)
+      .resolves({ DocumentClassificationJobPropertiesList: [] });
     comprehend.on(ListDocumentClassifiersCommand).resolves({
       DocumentClassifierPropertiesList: [
         { DocumentClassifierArn: CLASSIFIER, Status: "TRAINED", TrainingEndTime: new Date("2026-06-01") },
