@@ -49,6 +49,7 @@ export class DataStack extends AppStack {
       namePrefix: namePrefix.stringValue,
       kmsKeyArn: this.key.key.arn,
       forceDestroy: bucketForceDestroy.booleanValue,
+      key: [this.key.key, this.key.keyPolicy],
       noncurrentVersionRetentionDays: noncurrentVersionDays.numberValue,
     });
     this.store = {

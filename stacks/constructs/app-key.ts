@@ -18,6 +18,7 @@ export interface AppKeyProps {
  */
 export class AppKey extends Construct {
   readonly key: KmsKey;
+  readonly keyPolicy: KmsKeyPolicy;
   /** The account id, read from the key's ARN so that planning needs no STS call. */
   readonly accountId: string;
   readonly partition: string;
@@ -66,6 +67,6 @@ export class AppKey extends Construct {
         },
       ],
     });
-    new KmsKeyPolicy(this, "key_policy", { keyId: this.key.keyId, policy: policy.json });
+    this.keyPolicy = new KmsKeyPolicy(this, "key_policy", { keyId: this.key.keyId, policy: policy.json });
   }
 }

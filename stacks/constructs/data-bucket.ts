@@ -6,13 +6,19 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import type { IResolvable } from "cdktf";
+import type { IResolvable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
 export interface DataBucketProps {
   readonly namePrefix: string;
   readonly kmsKeyArn: string;
   readonly forceDestroy: boolean | IResolvable;
+  /**
+   * The key and its policy: the bucket depends on them so that Terraform, which destroys in the reverse order of
+   * dependencies, deletes the bucket before it schedules the key's deletion. A bucket that cannot be deleted
+   * then leaves the key enabled and its data readable.
+   */
+  readonly key: readonly ITerraformDependable[];
   readonly noncurrentVersionRetentionDays: number;
 }
 
@@ -31,6 +37,7 @@ export class DataBucket extends Construct {
     this.bucket = new S3Bucket(this, "bucket", {
       bucketPrefix: `${props.namePrefix}-data-`,
       forceDestroy: props.forceDestroy,
+      dependsOn: [...props.key],
     });
     new S3BucketVersioningA(this, "versioning", {
       bucket: this.bucket.id,
