@@ -1,6 +1,11 @@
 import { Fn, Op, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
+import {
+  DEFAULT_TYPICAL_TICKET_CHARACTERS,
+  UNIT_CHARACTERS_PER_SECOND,
+  UNIT_DOCUMENTS_PER_SECOND,
+} from "../contract/throughput";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { ClassificationApi } from "./constructs/classification-api";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
@@ -68,10 +73,15 @@ export class InferenceStack extends AppStack {
       default: 70,
       validation: [wholeNumberBetween("endpoint_autoscaling_target_utilization", 10, 90)],
     });
+    const typicalCharacters = variable("typical_ticket_characters", {
+      type: "number",
+      description: `Characters of a typical ticket sent to the API: the mean document length of the served model's training data ("Average ticket" in its Dataset ready email, document_bytes.mean in the run's report). The API's default rate limit follows from it: one inference unit serves ${UNIT_CHARACTERS_PER_SECOND} characters and at most ${UNIT_DOCUMENTS_PER_SECOND} documents a second.`,
+      default: DEFAULT_TYPICAL_TICKET_CHARACTERS,
+      validation: [wholeNumberBetween("typical_ticket_characters", 1, 10000)],
+    });
     const rateLimit = variable("api_throttling_rate_limit", {
       type: "number",
-      description:
-        "Steady-state requests per second the API accepts before answering 429. Null: 2 per inference unit, about what one unit serves (longer texts need more).",
+      description: `Steady-state requests per second the API accepts before answering 429. Null: what the endpoint serves, inference_units x min(${UNIT_DOCUMENTS_PER_SECOND}, ${UNIT_CHARACTERS_PER_SECOND} / typical_ticket_characters) (0.33 a second per unit for 300-character tickets); a higher rate only turns into Comprehend's throttling after a paid invocation.`,
       nullable: true,
       validation: [
         {
@@ -84,7 +94,8 @@ export class InferenceStack extends AppStack {
     });
     const burstLimit = variable("api_throttling_burst_limit", {
       type: "number",
-      description: "Requests the API accepts in a burst before answering 429. Null: twice the rate limit.",
+      description:
+        "Requests the API accepts in a burst before answering 429. Null: twice the rate limit, at least 1.",
       nullable: true,
       validation: [
         {
@@ -127,10 +138,18 @@ export class InferenceStack extends AppStack {
     // Null defaults (derived below); cdktf cannot express a null default in the variable's config.
     rateLimit.addOverride("default", null);
     burstLimit.addOverride("default", null);
-    // One inference unit serves about 2 documents a second; a higher API rate only turns into throttles from
-    // Comprehend, which the client sees as 429 after a wasted invocation.
-    const effectiveRate = Fn.coalesce([rateLimit.numberValue, Op.mul(inferenceUnits.numberValue, 2)]);
-    const effectiveBurst = Fn.coalesce([burstLimit.numberValue, Op.mul(effectiveRate, 2)]);
+    // What the endpoint serves (contract/throughput.ts, requestsPerSecond, in Terraform's terms): a higher API rate
+    // only turns into throttles from Comprehend, which the client sees as 429 after a wasted invocation.
+    const perUnit = Fn.min([
+      UNIT_DOCUMENTS_PER_SECOND,
+      Op.div(UNIT_CHARACTERS_PER_SECOND, typicalCharacters.numberValue),
+    ]);
+    const servedRate = Op.div(Fn.floor(Op.mul(Op.mul(inferenceUnits.numberValue, perUnit), 100)), 100);
+    const effectiveRate = Fn.coalesce([rateLimit.numberValue, servedRate]);
+    const effectiveBurst = Fn.coalesce([
+      burstLimit.numberValue,
+      Fn.max([1, Fn.ceil(Op.mul(effectiveRate, 2))]),
+    ]);
 
     const functionNetwork = {
       subnetIds: network.getList("private_subnet_ids"),

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   CLASSIFIER_ARN_PATTERN,
   classifierArn,
@@ -21,6 +23,7 @@ import {
   TRAIN_ENVIRONMENT,
 } from "../../contract/environment";
 import { ETL_COMPLETED_FILTER } from "../../contract/events";
+import { requestsPerSecond } from "../../contract/throughput";
 import { makeRunId } from "../../functions/etl/source";
 import { resourcesOf, type StackJson, synthesizeApp } from "../stacks/synthesized";
 
@@ -141,6 +144,22 @@ describe("the contract between the stacks and the functions", () => {
       "arn:aws:s3:::bucket",
     ]) {
       expect(isClassifierArn(bad)).toBe(false);
+    }
+  });
+});
+
+describe("the README's sizing table", () => {
+  it("quotes the rates the API's default throttling computes", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("typical ticket | requests a second"));
+    const rows = [
+      ...table.matchAll(/^\|\s*([\d,]+) characters \|\s*([\d.]+) \|\s*([\d.]+) \|\s*([\d.]+) \|$/gm),
+    ];
+
+    expect(rows.length).toBe(4);
+    for (const [, characters, ...rates] of rows) {
+      const chars = Number((characters as string).replace(/,/g, ""));
+      expect(rates.map(Number)).toEqual([1, 2, 4].map((units) => requestsPerSecond(units, chars)));
     }
   });
 });

@@ -1,3 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requestsPerSecond } from "../../contract/throughput";
 import { CLASSIFY_PATH } from "../../stacks/constructs/classification-api";
 import { ENDPOINT_SCALABLE_DIMENSION } from "../../stacks/constructs/comprehend-endpoint";
 import { MAX_REQUEST_TEXT_CHARACTERS } from "../../stacks/inference-stack";
@@ -17,6 +22,33 @@ beforeAll(() => {
 });
 
 const one = (type: string) => onlyResource(inference, type);
+
+/** Outputs of a configuration without resources, computed by the real terraform (apply needs no provider). */
+function evaluateWithTerraform(config: object, values: Record<string, unknown>): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), "terraform-evaluate-"));
+  try {
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config));
+    writeFileSync(join(dir, "values.tfvars.json"), JSON.stringify(values));
+    const run = (args: string[]) =>
+      spawnSync("terraform", args, {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+      });
+    const applied = run([
+      "apply",
+      "-auto-approve",
+      "-input=false",
+      "-no-color",
+      "-var-file=values.tfvars.json",
+    ]);
+    if (applied.status !== 0) throw new Error(applied.stderr);
+    const outputs = JSON.parse(run(["output", "-json"]).stdout) as Record<string, { value: unknown }>;
+    return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.value]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("inference stack", () => {
   it("holds the endpoint's desired model and units in terraform_data, so a plan shows them change", () => {
@@ -89,13 +121,7 @@ describe("inference stack", () => {
     );
     expect(one("aws_api_gateway_method_settings")).toMatchObject({
       method_path: "*/*",
-      settings: {
-        // About 2 requests a second per inference unit unless set: more only comes back from Comprehend as 429.
-        throttling_rate_limit: "${coalesce(var.api_throttling_rate_limit, (var.inference_units * 2))}",
-        throttling_burst_limit:
-          "${coalesce(var.api_throttling_burst_limit, (coalesce(var.api_throttling_rate_limit, (var.inference_units * 2)) * 2))}",
-        data_trace_enabled: false,
-      },
+      settings: { data_trace_enabled: false, metrics_enabled: true },
     });
     const deployment = one("aws_api_gateway_deployment") as { triggers: { redeployment: string } };
     expect(deployment.triggers.redeployment).toMatch(/^\$\{sha1\(jsonencode\(/);
@@ -103,6 +129,50 @@ describe("inference stack", () => {
       new RegExp(`invoke_url\\}/${CLASSIFY_PATH}$`),
     );
   });
+
+  it.each([
+    // [inference units, typical ticket characters, rate set, burst set] -> what Terraform computes.
+    [1, 300, null, null, 0.33, 1],
+    [1, 40, null, null, 2, 4],
+    [3, 1000, null, null, 0.3, 1],
+    [2, 150, null, null, 1.33, 3],
+    [1, 300, 10, null, 10, 20],
+    [1, 300, 10, 5, 10, 5],
+  ])(
+    "throttles %s unit(s) of %s-character tickets (rate %s, burst %s) at what the endpoint serves, evaluated by terraform",
+    (units, characters, rate, burst, expectedRate, expectedBurst) => {
+      // Prepare: the stage's throttling expressions with the stack's own variable declarations.
+      const { settings } = one("aws_api_gateway_method_settings") as {
+        settings: { throttling_rate_limit: string; throttling_burst_limit: string };
+      };
+      const names = [
+        "inference_units",
+        "typical_ticket_characters",
+        "api_throttling_rate_limit",
+        "api_throttling_burst_limit",
+      ];
+      const config = {
+        variable: Object.fromEntries(names.map((name) => [name, inference.variable[name]])),
+        output: {
+          rate: { value: settings.throttling_rate_limit },
+          burst: { value: settings.throttling_burst_limit },
+        },
+      };
+      const values = {
+        inference_units: units,
+        typical_ticket_characters: characters,
+        api_throttling_rate_limit: rate,
+        api_throttling_burst_limit: burst,
+      };
+
+      // Act
+      const outputs = evaluateWithTerraform(config, values);
+
+      // Assess: the same figure as the contract's, which the guide's sizing table quotes.
+      expect(outputs).toEqual({ rate: expectedRate, burst: expectedBurst });
+      if (rate === null) expect(requestsPerSecond(units, characters)).toBe(expectedRate);
+    },
+  );
 
   it("lets API Gateway invoke the classify function for this API's route only", () => {
     const permission = one("aws_lambda_permission");

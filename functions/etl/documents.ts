@@ -158,6 +158,8 @@ function countFieldFacts(text: Uint8Array, length: number, facts: FieldFacts): v
 export interface WriterStats {
   documents: number;
   bytes: number;
+  /** UTF-8 bytes of the documents' text alone (no label, quotes or line ends). */
+  textBytes: number;
   emptyDropped: number;
   cut: number;
   readonly labels: Map<string, number>;
@@ -167,7 +169,14 @@ const CHUNK_BYTES = 1024 * 1024;
 
 /** Writes training records to one CSV file, encoding them into large buffers written in batches. */
 export class TrainingCsvWriter {
-  readonly stats: WriterStats = { documents: 0, bytes: 0, emptyDropped: 0, cut: 0, labels: new Map() };
+  readonly stats: WriterStats = {
+    documents: 0,
+    bytes: 0,
+    textBytes: 0,
+    emptyDropped: 0,
+    cut: 0,
+    labels: new Map(),
+  };
   private readonly stream: WriteStream;
   private text = new Uint8Array(4096);
   private readonly facts: FieldFacts = { quotes: 0, commas: 0 };
@@ -247,6 +256,7 @@ export class TrainingCsvWriter {
     this.used = at;
     this.records++;
     this.stats.bytes += size;
+    this.stats.textBytes += length;
     this.stats.documents++;
     this.stats.labels.set(label, (this.stats.labels.get(label) ?? 0) + 1);
     return true;

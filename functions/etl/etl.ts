@@ -88,6 +88,11 @@ export interface EtlReport {
   /** Things a person should look at before paying for training, in plain words. */
   readonly warnings: readonly string[];
   readonly cut: { readonly documents: number; readonly max_doc_bytes: number };
+  /**
+   * The documents' mean length in UTF-8 bytes (about their characters for Latin text): what one request to an
+   * endpoint costs of its 100 characters a second per inference unit, so the API's rate limit follows from it.
+   */
+  readonly document_bytes: { readonly mean: number };
   readonly members?: MemberSummary[];
   readonly csv?: TicketCsvSummary;
   readonly ignored_entries: IgnoredEntry[];
@@ -239,6 +244,8 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
   }
 
   const cut = members ? members.reduce((sum, m) => sum + m.cut, 0) : (csv?.cut ?? 0);
+  const textBytes = members ? members.reduce((sum, m) => sum + m.text_bytes, 0) : (csv?.text_bytes ?? 0);
+  const written = members ? members.reduce((sum, m) => sum + m.documents, 0) : (csv?.documents ?? 0);
   const empty = members ? members.reduce((sum, m) => sum + m.empty_dropped, 0) : (csv?.empty_dropped ?? 0);
   return {
     input: { name: request.inputName, kind, bytes: inputBytes },
@@ -258,6 +265,7 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
       left_out_label_documents: leftOut.reduce((sum, l) => sum + l.documents, 0),
     },
     cut: { documents: cut, max_doc_bytes: settings.maxDocBytes },
+    document_bytes: { mean: written === 0 ? 0 : Math.round(textBytes / written) },
     // A member whose label was left out has no training file any more.
     ...(members
       ? {

@@ -31,6 +31,8 @@ export interface MemberSummary {
   /** Bug rows without a summary or a description (NULL in the database): no document can be made of them. */
   readonly null_text_dropped: number;
   readonly cut: number;
+  /** UTF-8 bytes of the documents\' text. */
+  readonly text_bytes: number;
   readonly output_file: string | null;
   readonly output_bytes: number;
 }
@@ -307,6 +309,7 @@ async function exportMember(
     empty_dropped: stats.emptyDropped,
     null_text_dropped: nullText,
     cut: stats.cut,
+    text_bytes: stats.textBytes,
     output_file: fileName,
     output_bytes: (await stat(writer.path)).size,
   };

@@ -35,6 +35,8 @@ export interface TicketCsvSummary {
   readonly no_label_dropped: number;
   readonly empty_dropped: number;
   readonly cut: number;
+  /** UTF-8 bytes of the documents' text. */
+  readonly text_bytes: number;
   readonly output_file: string;
   readonly label_column: string;
   readonly text_columns: readonly string[];
@@ -155,6 +157,7 @@ export async function convertTicketCsv(
     no_label_dropped: noLabel,
     empty_dropped: writer.stats.emptyDropped,
     cut: writer.stats.cut,
+    text_bytes: writer.stats.textBytes,
     output_file: TICKETS_FILE,
     label_column: options.labelColumn,
     text_columns: options.textColumns,

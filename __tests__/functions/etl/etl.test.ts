@@ -143,6 +143,17 @@ describe("runEtl with the SEOSS zip", () => {
     expect(report.dropped).toEqual({ empty: 1, no_label: 0, null_text: 2, left_out_label_documents: 2 });
     expect(report.cut).toEqual({ documents: 1, max_doc_bytes: 2000 });
     expect(report.timing_ms.total).toBeGreaterThanOrEqual(0);
+    // The mean document length, from the very records written (label, comma, quotes and line end taken off).
+    const records = (await Promise.all(files.map((file) => readFile(join(outDir, file), "utf8"))))
+      .join("")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => parse(line)[0] as string[]);
+    const written = records.reduce((sum, [, text]) => sum + Buffer.byteLength(text as string), 0);
+    expect(report.document_bytes.mean).toBeGreaterThan(0);
+    expect(Math.abs(report.document_bytes.mean - written / records.length)).toBeLessThan(
+      (2 * 2000) / records.length,
+    );
   });
 
   it("deletes each decompressed database from the work directory", async () => {

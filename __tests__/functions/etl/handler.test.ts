@@ -125,6 +125,9 @@ describe("ETL handler", () => {
     });
     expect(event?.email).toContain("SPARK: 11");
     expect(event?.email).toContain("Left out, with fewer than 5 documents each: TINY (2).");
+    expect(event?.email).toMatch(
+      /Average ticket: \d+ characters\. When you serve this model, set typical_ticket_characters = \d+ in terraform\.tfvars/,
+    );
     expect(event?.email).toContain("training of the Comprehend classifier starts automatically");
     expect(await readdir(workRoot)).toEqual([]);
   });
