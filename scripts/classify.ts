@@ -56,6 +56,8 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
         `Warning: signing for ${region} but the API is in ${hostRegion}; API Gateway will reject the signature.`,
       );
     }
+    // Checked once up front for a clear message; each request then asks the provider again, which hands out
+    // the same credentials until they near expiry and then refreshes them.
     const credentials = await loadCredentials(deps.credentials);
     if (options.batch) {
       // npm runs scripts from the project root; relative paths mean relative to where the user typed them.
@@ -65,7 +67,7 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
         csv: resolve(from, options.batch.csv),
         out: resolve(from, options.batch.out),
       };
-      return await runBatch(batch, { url, region, credentials }, deps);
+      return await runBatch(batch, { url, region }, deps);
     }
     const request = await signClassifyRequest({ url, region, text, credentials, signingDate: deps.now() });
     const outcome = interpretResponse(await deps.send(request));
@@ -87,12 +89,22 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
 
 async function runBatch(
   options: BatchCliOptions,
-  target: { url: URL; region: string; credentials: AwsCredentialIdentity },
+  target: { url: URL; region: string },
   deps: ClientDeps,
 ): Promise<number> {
   const summary = await classifyCsv(options, {
     classify: async (text) =>
-      deps.send(await signClassifyRequest({ ...target, text, signingDate: deps.now() })),
+      deps.send(
+        await signClassifyRequest({
+          ...target,
+          credentials: await loadCredentials(deps.credentials),
+          text,
+          signingDate: deps.now(),
+        }),
+      ),
+    refreshCredentials: async () => {
+      await loadCredentials(() => deps.credentials({ forceRefresh: true }));
+    },
     sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     random: Math.random,
     progress: deps.progress,

@@ -607,6 +607,44 @@ describe("batch mode (--csv)", () => {
     );
   });
 
+  it("outlives its credentials: an expired-token 403 refreshes them and the ticket is sent again", async () => {
+    // Prepare: session credentials (SSO, an assumed role) that API Gateway stops accepting after 5 requests,
+    // and a provider chain that hands out the same ones until asked to refresh.
+    answer = flaky();
+    let token = "session-1";
+    let refreshes = 0;
+    const provider = async (options?: { forceRefresh?: boolean }) => {
+      if (options?.forceRefresh) {
+        refreshes++;
+        token = `session-${refreshes + 1}`;
+      }
+      return { ...CREDENTIALS, sessionToken: token };
+    };
+    let served = 0;
+    const expiring = answer;
+    answer = (body: string) => {
+      const last = received[received.length - 1];
+      if (last?.headers["x-amz-security-token"] === "session-1" && ++served > 5) {
+        return {
+          status: 403,
+          body: JSON.stringify({ message: "The security token included in the request is expired" }),
+        };
+      }
+      return (expiring as (body: string) => Answer)(body);
+    };
+    const out = join(dir, "expiring.csv");
+
+    // Act
+    const d = deps({ credentials: provider, sleep: async () => {} });
+    const code = await main(argv(out), d);
+
+    // Assess
+    expect({ code, err: d.err }).toEqual({ code: 0, err: [] });
+    expect(refreshes).toBeGreaterThanOrEqual(1);
+    expect((await resultsOf(out)).map((row) => row[0]).sort()).toEqual([...IDS].sort());
+    expect(received[received.length - 1]?.headers["x-amz-security-token"]).not.toBe("session-1");
+  });
+
   it("names a missing id or text column", async () => {
     answer = flaky();
     const d = deps();

@@ -12,6 +12,7 @@ import { REVIEW_REASONS, resultRow, type ScoredClass, unclassifiedRow } from "..
 import { parseBacklog } from "../../functions/batch/tickets";
 import { UsageError } from "./args";
 import type { HttpAnswer } from "./request";
+import { isExpiredCredentials } from "./response";
 
 export { RESULT_COLUMNS };
 
@@ -27,7 +28,10 @@ export interface BatchOptions {
 }
 
 export interface BatchDeps {
+  /** Signs with the credentials current at the time of the call, so a run of hours outlives them. */
   readonly classify: (text: string) => Promise<HttpAnswer>;
+  /** Fetches new credentials (SSO or an assumed role expire after about an hour). */
+  readonly refreshCredentials?: () => Promise<void>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
   readonly progress?: (done: number, total: number) => void;
@@ -89,6 +93,10 @@ async function classifyOne(ticket: Ticket, options: BatchOptions, deps: BatchDep
   for (let attempt = 1; ; attempt++) {
     const answer = await deps.classify(ticket.text);
     if (answer.status >= 200 && answer.status < 300) return classesOf(answer);
+    if (isExpiredCredentials(answer) && deps.refreshCredentials && attempt < maxAttempts) {
+      await deps.refreshCredentials();
+      continue;
+    }
     if (!RETRIED.has(answer.status) || attempt >= maxAttempts) {
       throw new Error(
         `${answer.status} from the API after ${attempt} attempt(s): ${answer.body.slice(0, 200)}`,

@@ -53,6 +53,14 @@ function explain(answer: HttpAnswer, message: string): string {
   }
 }
 
+/** API Gateway's words for a request signed with credentials that have expired (SSO, assumed roles: about an hour). */
+const EXPIRED_CREDENTIALS = /security token .* (expired|invalid)|token has expired|ExpiredToken/i;
+
+/** Whether a 403 says the signing credentials expired: a refresh and a retry fix it. */
+export function isExpiredCredentials(answer: { status: number; body: string }): boolean {
+  return answer.status === 403 && EXPIRED_CREDENTIALS.test(answer.body);
+}
+
 /** API Gateway answers 403 for several different problems; say which one this is. */
 function explainForbidden(message: string): string {
   if (/not authorized to perform: execute-api:Invoke/i.test(message) || /explicit deny/i.test(message)) {
@@ -65,7 +73,7 @@ function explainForbidden(message: string): string {
   if (/Missing Authentication Token/i.test(message)) {
     return `403 Forbidden: API Gateway has no such resource or method; check the URL (it should end with /prod/invokecomprehendV1). API said: ${message}`;
   }
-  if (/security token .* (expired|invalid)|token has expired/i.test(message)) {
+  if (EXPIRED_CREDENTIALS.test(message)) {
     return `403 Forbidden: your AWS credentials are expired or invalid; refresh them (e.g. aws sso login). API said: ${message}`;
   }
   if (/signature/i.test(message)) {
