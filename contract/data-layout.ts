@@ -33,7 +33,13 @@ export interface RunLayout {
   /** Comprehend writes `<account>-CLR-<job>/output/output.tar.gz` under it. */
   readonly outputPrefix: string;
   /** The local baseline the ETL trains before Comprehend does: metrics, page and heat map. */
-  readonly baseline: { readonly json: string; readonly html: string; readonly svg: string };
+  readonly baseline: {
+    readonly json: string;
+    readonly html: string;
+    readonly svg: string;
+    /** Written before the baseline runs: a retry after a killed attempt skips it instead of repeating it. */
+    readonly attempted: string;
+  };
   /** The trained model's report from Comprehend's own confusion matrix, beside the baseline's. */
   readonly model: { readonly json: string; readonly html: string };
 }
@@ -51,6 +57,7 @@ export function runLayout(
       json: `${prefixes.reports}${runId}/evaluation.json`,
       html: `${prefixes.reports}${runId}/evaluation.html`,
       svg: `${prefixes.reports}${runId}/confusion-matrix.svg`,
+      attempted: `${prefixes.reports}${runId}/baseline-attempted.json`,
     },
     model: {
       json: `${prefixes.reports}${runId}/comprehend-evaluation.json`,

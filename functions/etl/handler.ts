@@ -14,7 +14,7 @@ import {
   ETL_ENVIRONMENT,
   splitList,
 } from "../../contract/environment";
-import { runBaseline } from "../evaluation/baseline";
+import { type BaselineBudget, runBaseline } from "../evaluation/baseline";
 import {
   ConfigError,
   readContract,
@@ -51,9 +51,10 @@ const minBaselineMacroF1 = readFraction("MIN_BASELINE_MACRO_F1", config.MIN_BASE
 const baseline =
   baselineMaxDocuments === 0
     ? undefined
-    : (trainingDataDir: string, runId: string) =>
+    : (trainingDataDir: string, runId: string, budget: BaselineBudget) =>
         runBaseline(trainingDataDir, {
           maxDocuments: baselineMaxDocuments,
+          budget,
           title: `Baseline for run ${runId}: how well its labels can be told apart`,
           // Vega is an ES module with top-level await: loaded when a page is drawn, not at cold start.
           render: async (evaluation, title) =>
@@ -84,6 +85,8 @@ export const handler = async (event: S3Event, context: Context): Promise<UploadO
           reportsPrefix: config.REPORTS_PREFIX,
           settings,
           invocationId: context.awsRequestId,
+          remainingMs: () => context.getRemainingTimeInMillis(),
+          memoryMb: Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? "4096"),
           ...(baseline ? { baseline } : {}),
           minBaselineMacroF1,
         }),

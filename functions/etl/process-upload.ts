@@ -14,7 +14,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { Upload } from "@aws-sdk/lib-storage";
 import { type RunLayout, runLayout } from "../../contract/data-layout";
-import type { BaselineArtifacts } from "../evaluation/baseline";
+import type { BaselineArtifacts, BaselineBudget } from "../evaluation/baseline";
 import { publishEvent } from "../shared/events";
 import { objectExists } from "../shared/objects";
 import { InputError } from "./errors";
@@ -36,7 +36,15 @@ export interface EtlDeps {
   /** Below this baseline macro-F1 (0 to 1; 0: no bar), training waits for the operator's command. */
   readonly minBaselineMacroF1?: number;
   /** The local baseline on the run's training data; absent when turned off. */
-  readonly baseline?: (trainingDataDir: string, runId: string) => Promise<BaselineArtifacts>;
+  readonly baseline?: (
+    trainingDataDir: string,
+    runId: string,
+    budget: BaselineBudget,
+  ) => Promise<BaselineArtifacts>;
+  /** The invocation's time left (Lambda's context), so the baseline gives up in time to publish. */
+  readonly remainingMs?: () => number;
+  /** The function's memory in MB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); the baseline's weights get a share. */
+  readonly memoryMb?: number;
 }
 
 export type UploadOutcome =
@@ -51,17 +59,42 @@ const STALE_WORK_DIR_MS = 20 * 60 * 1000;
  * Evaluates the local baseline and stores its files beside the report. A baseline that fails is reported in
  * the email, never in the way of training: the data passed the ETL's checks.
  */
+/** Time kept back from the invocation's end for the uploads, the email and the report after the baseline. */
+const AFTER_BASELINE_MS = 120_000;
+/** The share of the function's memory the baseline's weights may take (the rest: documents, features, ETL). */
+const BASELINE_MEMORY_SHARE = 0.25;
+
 async function uploadBaseline(
   deps: EtlDeps,
   bucket: string,
   layout: RunLayout,
   outDir: string,
   runId: string,
+  labels: number,
 ): Promise<BaselineOutcome | undefined> {
   if (!deps.baseline) return undefined;
+  // An attempt killed by the memory limit or the timeout cannot be caught; its retry must not repeat it, or
+  // training would never start. The marker says an attempt began.
+  if (await objectExists(deps.s3, bucket, layout.baseline.attempted)) {
+    const error = "an earlier attempt of this run did not finish it (out of memory or time)";
+    deps.logger.warn("Baseline skipped: an earlier attempt did not finish", { run_id: runId });
+    return { error };
+  }
+  await deps.s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: layout.baseline.attempted,
+      Body: JSON.stringify({ run_id: runId, labels }),
+      ContentType: "application/json",
+    }),
+  );
   try {
     const started = performance.now();
-    const artifacts = await deps.baseline(outDir, runId);
+    const artifacts = await deps.baseline(outDir, runId, {
+      labels,
+      memoryBytes: (deps.memoryMb ?? 4096) * 1024 * 1024 * BASELINE_MEMORY_SHARE,
+      ...(deps.remainingMs ? { deadline: Date.now() + deps.remainingMs() - AFTER_BASELINE_MS } : {}),
+    });
     const files = [
       [layout.baseline.json, artifacts.json, "application/json"],
       [layout.baseline.html, artifacts.html, "text/html; charset=utf-8"],
@@ -159,7 +192,7 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
         "text/csv",
       );
     }
-    const baseline = await uploadBaseline(deps, source.bucket, layout, outDir, runId);
+    const baseline = await uploadBaseline(deps, source.bucket, layout, outDir, runId, report.label_count);
     // Publish before writing the report: the report marks a finished run, so a failure in between makes the
     // retry publish again (the train function is idempotent per run id) instead of never publishing.
     const held = heldBy(baseline, deps.minBaselineMacroF1 ?? 0);

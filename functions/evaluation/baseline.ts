@@ -33,6 +33,53 @@ export interface BaselineArtifacts {
 
 export type RenderPage = (evaluation: Evaluation, title: string) => Promise<{ html: string; svg: string }>;
 
+/** The baseline was not run, or given up, for a reason the operator reads in the email; training goes ahead. */
+export class BaselineSkipped extends Error {
+  override readonly name = "BaselineSkipped";
+}
+
+/**
+ * What one document-label pair of training costs, measured: 96 labels x 50,000 documents took about 60 s on
+ * the ETL function's cores. The baseline samples at most this many pairs, so its time stays near a minute
+ * whatever the number of labels.
+ */
+export const BASELINE_LABEL_DOCUMENTS = 5_000_000;
+/** Fewer documents a label than this in the sample, and the baseline's per-label figures say nothing. */
+export const MIN_BASELINE_DOCUMENTS_PER_LABEL = 10;
+/** The hashed feature space's largest size (2^20 buckets: 4 MB of weights per label). */
+const MAX_HASH_BITS = 20;
+const MIN_HASH_BITS = 14;
+
+export interface BaselineBudget {
+  /** Labels of the run (the ETL report's label_count). */
+  readonly labels: number;
+  /** Bytes the model's weights may take: a share of the function's memory. */
+  readonly memoryBytes: number;
+  /** Epoch milliseconds by which the baseline must have given up, leaving the function time to finish. */
+  readonly deadline?: number;
+}
+
+/** How large a sample and feature space fit the budget, or why no baseline does. */
+export function planBaseline(
+  budget: BaselineBudget,
+  maxDocuments: number,
+): { maxDocuments: number; hashBits: number } {
+  const documents = Math.min(maxDocuments, Math.floor(BASELINE_LABEL_DOCUMENTS / budget.labels));
+  if (documents / budget.labels < MIN_BASELINE_DOCUMENTS_PER_LABEL) {
+    throw new BaselineSkipped(
+      `${budget.labels} labels are too many for a baseline within the function's time (it would sample fewer than ${MIN_BASELINE_DOCUMENTS_PER_LABEL} documents a label)`,
+    );
+  }
+  // Weights: one float per bucket and label.
+  const bits = Math.min(MAX_HASH_BITS, Math.floor(Math.log2(budget.memoryBytes / (4 * budget.labels))));
+  if (bits < MIN_HASH_BITS) {
+    throw new BaselineSkipped(
+      `${budget.labels} labels need more memory for a baseline than the function has (raise etl_memory_size)`,
+    );
+  }
+  return { maxDocuments: documents, hashBits: bits };
+}
+
 export function summarizeBaseline(evaluation: Evaluation, sampledFrom: number): BaselineSummary {
   const m = evaluation.metrics;
   return {
@@ -59,11 +106,20 @@ export async function runBaseline(
     readonly seed?: number;
     readonly title: string;
     readonly render: RenderPage;
+    readonly budget?: BaselineBudget;
   },
 ): Promise<BaselineArtifacts> {
   const seed = options.seed ?? 42;
-  const { documents, total } = await readTrainingDocuments(trainingDataDir, options.maxDocuments, seed);
-  const evaluation = evaluateDocuments(documents, { seed });
+  const plan = options.budget
+    ? planBaseline(options.budget, options.maxDocuments)
+    : { maxDocuments: options.maxDocuments, hashBits: undefined };
+  const { documents, total } = await readTrainingDocuments(trainingDataDir, plan.maxDocuments, seed);
+  const deadline = options.budget?.deadline;
+  const evaluation = evaluateDocuments(documents, {
+    seed,
+    ...(plan.hashBits === undefined ? {} : { hashBits: plan.hashBits }),
+    ...(deadline === undefined ? {} : { deadline }),
+  });
   const page = await options.render(evaluation, options.title);
   return {
     summary: summarizeBaseline(evaluation, total),

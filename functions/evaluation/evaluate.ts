@@ -20,7 +20,14 @@ export interface EvaluationOptions {
   /** k folds train k models: only for datasets up to this size. */
   readonly maxDocumentsForFolds?: number;
   readonly hashBits?: number;
+  /** Epoch milliseconds after which training stops with EvaluationTimeout instead of running on. */
+  readonly deadline?: number;
   readonly onProgress?: (message: string) => void;
+}
+
+/** The evaluation ran out of the time it was given. */
+export class EvaluationTimeout extends Error {
+  override readonly name = "EvaluationTimeout";
 }
 
 export interface ConfusedExample {
@@ -113,8 +120,20 @@ export function evaluateDocuments(
       part.train.map((i) => labels[i] as number),
       labelNames,
       1 << bits,
-      { random: seededRandom(seed + n) },
+      {
+        random: seededRandom(seed + n),
+        ...(options.deadline === undefined
+          ? {}
+          : {
+              shouldStop: () => Date.now() > (options.deadline as number),
+            }),
+      },
     );
+    if (model.stopped) {
+      throw new EvaluationTimeout(
+        `the baseline ran out of its time while training (${labelNames.length} labels, ${part.train.length} documents)`,
+      );
+    }
     epochs.push(...model.epochs);
     for (const i of part.test) {
       actual.push(labels[i] as number);

@@ -12,6 +12,8 @@ export interface LinearSvmOptions {
   readonly tolerance?: number;
   readonly maxEpochs?: number;
   readonly random?: () => number;
+  /** Asked between labels: true ends training early, and the model says it stopped. */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface LinearSvmModel {
@@ -20,6 +22,8 @@ export interface LinearSvmModel {
   /** Class k's weights at [k * (dimension + 1), ...), its intercept last. */
   readonly weights: Float32Array;
   readonly epochs: readonly number[];
+  /** True when shouldStop ended training before every label was trained. */
+  readonly stopped?: boolean;
 }
 
 export function trainLinearSvm(
@@ -49,6 +53,7 @@ export function trainLinearSvm(
   const alpha = new Float64Array(n);
   const epochs: number[] = [];
   for (let k = 0; k < labelNames.length; k++) {
+    if (options.shouldStop?.()) return { labels: labelNames, dimension, weights, epochs, stopped: true };
     alpha.fill(0);
     for (let i = 0; i < n; i++) order[i] = i;
     const w = weights.subarray(k * stride, (k + 1) * stride);

@@ -124,6 +124,59 @@ describe("the baseline after the ETL", () => {
   });
 });
 
+describe("a baseline that cannot finish", () => {
+  it("is skipped on the retry after an attempt that never finished, and training starts even with a bar", async () => {
+    // Prepare: an earlier attempt of this run began the baseline and was killed (out of memory or time).
+    s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
+      if (input.Key.endsWith("/baseline-attempted.json")) return {};
+      throw Object.assign(new Error("Not Found"), { name: "NotFound" });
+    });
+    const baseline = jest.fn(async (): Promise<BaselineArtifacts> => {
+      throw new Error("must not run again");
+    });
+
+    // Act
+    const outcome = await processUpload(source, { ...deps(baseline), minBaselineMacroF1: 0.6 });
+
+    // Assess
+    expect(outcome).toMatchObject({ status: "completed" });
+    expect(baseline).not.toHaveBeenCalled();
+    const [event] = publishedEvents(sns);
+    expect(event?.detail.event_type).toBe("etl_completed");
+    expect(event?.email).toContain(
+      "No baseline this time (an earlier attempt of this run did not finish it (out of memory or time)); training goes ahead.",
+    );
+  });
+
+  it("marks the attempt before running, and gives the baseline the run's labels, a memory share and a deadline", async () => {
+    const baseline = jest.fn(
+      async (): Promise<BaselineArtifacts> => ({
+        summary: SUMMARY,
+        json: "{}",
+        html: "<html></html>",
+        svg: "<svg/>",
+      }),
+    );
+    const before = Date.now();
+
+    await processUpload(source, { ...deps(baseline), remainingMs: () => 600_000, memoryMb: 4096 });
+
+    const budget = (baseline.mock.calls[0] as unknown[])[2] as {
+      labels: number;
+      memoryBytes: number;
+      deadline: number;
+    };
+    expect(budget.labels).toBe(2);
+    expect(budget.memoryBytes).toBe(1024 * 1024 * 1024);
+    expect(budget.deadline).toBeGreaterThanOrEqual(before + 600_000 - 120_000);
+    expect(budget.deadline).toBeLessThanOrEqual(Date.now() + 600_000 - 120_000);
+    const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key as string);
+    expect(keys.findIndex((key) => key.endsWith("baseline-attempted.json"))).toBeLessThan(
+      keys.findIndex((key) => key.endsWith("evaluation.html")),
+    );
+  });
+});
+
 describe("the optional baseline bar", () => {
   const weak = async (): Promise<BaselineArtifacts> => ({
     summary: { ...SUMMARY, macro_f1: 0.42 },

@@ -1,4 +1,5 @@
-import { evaluateDocuments } from "../../../functions/evaluation/evaluate";
+import { planBaseline } from "../../../functions/evaluation/baseline";
+import { EvaluationTimeout, evaluateDocuments } from "../../../functions/evaluation/evaluate";
 import { predict, trainLinearSvm } from "../../../functions/evaluation/linear-svm";
 import { fitVectorizer, termCounts, vectorize } from "../../../functions/evaluation/text-features";
 
@@ -93,5 +94,39 @@ describe("evaluateDocuments", () => {
 
   it("refuses a dataset of one label", () => {
     expect(() => evaluateDocuments(documents({ only: 10 }))).toThrow("at least two labels");
+  });
+});
+
+describe("the baseline's budget", () => {
+  const GiB = 1024 ** 3;
+
+  it("samples fewer documents as labels grow, so its time stays near a minute", () => {
+    expect(planBaseline({ labels: 8, memoryBytes: GiB }, 50_000)).toEqual({
+      maxDocuments: 50_000,
+      hashBits: 20,
+    });
+    expect(planBaseline({ labels: 200, memoryBytes: GiB }, 50_000)).toEqual({
+      maxDocuments: 25_000,
+      hashBits: 20,
+    });
+  });
+
+  it("shrinks the feature space so the weights fit the memory share", () => {
+    // 4 bytes a weight: 300 labels x 2^20 would take 1.2 GB of a 1 GiB share.
+    expect(planBaseline({ labels: 300, memoryBytes: GiB }, 50_000).hashBits).toBe(19);
+  });
+
+  it("is skipped, with the reason, where the labels are too many for a meaningful sample", () => {
+    expect(() => planBaseline({ labels: 1000, memoryBytes: GiB }, 50_000)).toThrow(
+      "1000 labels are too many for a baseline within the function's time (it would sample fewer than 10 documents a label)",
+    );
+  });
+
+  it("gives up with EvaluationTimeout at its deadline instead of running on", () => {
+    const documents = ["a", "b", "c"].flatMap((label) =>
+      Array.from({ length: 30 }, (_, i) => ({ label, text: `${label}${i} word${label} other${i % 5}` })),
+    );
+
+    expect(() => evaluateDocuments(documents, { deadline: Date.now() - 1 })).toThrow(EvaluationTimeout);
   });
 });
