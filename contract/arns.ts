@@ -42,3 +42,16 @@ export function classifierArn(parts: ClassifierArnParts): string {
   const base = `arn:${parts.partition}:comprehend:${parts.region}:${parts.account}:document-classifier/${parts.name}`;
   return parts.version ? `${base}/version/${parts.version}` : base;
 }
+
+/**
+ * Between the app's name prefix and a run id in a classifier's name. Prefixes may not contain it (the
+ * name_prefix variable's validation), so `<prefix>--` begins the names of this app's classifiers and of no other
+ * deployment's: `itsr-dev--run` is not `itsr`'s, though `itsr-*` would match it. Exact ownership, expressible as
+ * an IAM resource pattern (`document-classifier/<prefix>--*`).
+ */
+export const OWNED_NAME_SEPARATOR = "--";
+
+/** The start of every classifier name this app gives, for names and IAM resource patterns alike. */
+export function ownedNamePrefix(namePrefix: string): string {
+  return `${namePrefix}${OWNED_NAME_SEPARATOR}`;
+}

@@ -44,7 +44,7 @@ export class InferenceStack extends AppStack {
         {
           condition: hcl(`can(regex("${CLASSIFIER_ARN_PATTERN}", var.document_classifier_arn))`),
           errorMessage:
-            "document_classifier_arn must be a Comprehend document classifier ARN such as arn:aws:comprehend:us-east-1:111122223333:document-classifier/comprehend-itsr-dataverse-files-3fa9c2d41b7e/version/v-3fa9c2d41b7e.",
+            "document_classifier_arn must be a Comprehend document classifier ARN such as arn:aws:comprehend:us-east-1:111122223333:document-classifier/comprehend-itsr--dataverse-files-3fa9c2d41b7e/version/v-3fa9c2d41b7e.",
         },
       ],
     });

@@ -82,6 +82,7 @@ describe("the contract between the stacks and the functions", () => {
         json: "reports/tickets-0123456789ab/evaluation.json",
         html: "reports/tickets-0123456789ab/evaluation.html",
         svg: "reports/tickets-0123456789ab/confusion-matrix.svg",
+        attempted: "reports/tickets-0123456789ab/baseline-attempted.json",
       },
       model: {
         json: "reports/tickets-0123456789ab/comprehend-evaluation.json",
@@ -134,7 +135,7 @@ describe("the contract between the stacks and the functions", () => {
       version: "run-1",
     };
     expect(parseClassifierArn(classifierArn(parts))).toEqual(parts);
-    expect(isClassifierArn("arn:aws:comprehend:eu-west-1:111122223333:document-classifier/itsr-run-1")).toBe(
+    expect(isClassifierArn("arn:aws:comprehend:eu-west-1:111122223333:document-classifier/itsr--run-1")).toBe(
       true,
     );
     for (const bad of [

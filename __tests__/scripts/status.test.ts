@@ -24,7 +24,7 @@ const NOW = new Date("2026-11-30T12:00:00Z");
 const PREFIX = stubs.training.resource_name_prefix;
 const BUCKET = stubs.training.s3_bucket_name;
 const classifierArn = (runId: string) =>
-  `arn:aws:comprehend:us-east-1:111122223333:document-classifier/${PREFIX}-${runId}/version/${runId}`;
+  `arn:aws:comprehend:us-east-1:111122223333:document-classifier/${PREFIX}--${runId}/version/${runId}`;
 const ENDPOINT_ARN =
   "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/comprehend-itsr-endpoint";
 

@@ -207,7 +207,7 @@ describe("training stack", () => {
     }
     expect(trusts.map((trust) => trust.condition?.[1]?.values[0])).toEqual([
       expect.stringMatching(/:document-classification-job\/\*$/),
-      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*$/),
+      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}--\*$/),
     ]);
   });
 
@@ -239,8 +239,8 @@ describe("training stack", () => {
       expect.stringMatching(/\/batch_output\/\*$/),
     ]);
     expect(start?.resources).toEqual([
-      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*$/),
-      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}-\*\/version\/\*$/),
+      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}--\*$/),
+      expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}--\*\/version\/\*$/),
       expect.stringMatching(/:document-classification-job\/\*$/),
     ]);
     expect(accessResources.length).toBeGreaterThan(0);

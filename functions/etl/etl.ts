@@ -92,7 +92,7 @@ export interface EtlReport {
    * The documents' mean length in UTF-8 bytes (about their characters for Latin text): what one request to an
    * endpoint costs of its 100 characters a second per inference unit, so the API's rate limit follows from it.
    */
-  readonly document_bytes: { readonly mean: number };
+  readonly document_bytes?: { readonly mean: number };
   readonly members?: MemberSummary[];
   readonly csv?: TicketCsvSummary;
   readonly ignored_entries: IgnoredEntry[];

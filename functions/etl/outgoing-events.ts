@@ -74,10 +74,11 @@ export function completedEvent(
     `${plural(report.document_count, "document", "documents")} in ${plural(report.label_count, "label", "labels")}:`,
     labels,
   ];
-  if (report.document_bytes.mean > 0) {
+  const meanBytes = report.document_bytes?.mean ?? 0;
+  if (meanBytes > 0) {
     lines.push(
       "",
-      `Average ticket: ${report.document_bytes.mean} characters. When you serve this model, set typical_ticket_characters = ${report.document_bytes.mean} in terraform.tfvars: the API's default rate limit follows from it.`,
+      `Average ticket: ${meanBytes} characters. When you serve this model, set typical_ticket_characters = ${meanBytes} in terraform.tfvars: the API's default rate limit follows from it.`,
     );
   }
   if (report.left_out_labels.length > 0) {

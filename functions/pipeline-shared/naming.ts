@@ -2,7 +2,13 @@
  * Names of the Comprehend resources a run produces. The train function creates them and the notify function
  * finds them again, so both derive every name from the run id with these functions and nothing else.
  */
-import { type ClassifierArnParts, classifierArn, parseClassifierArn } from "../../contract/arns";
+import {
+  type ClassifierArnParts,
+  classifierArn,
+  OWNED_NAME_SEPARATOR,
+  ownedNamePrefix,
+  parseClassifierArn,
+} from "../../contract/arns";
 import { RUN_ID_MAX_LENGTH } from "../../contract/data-layout";
 
 /** Raised when a run id, prefix or name cannot become a valid Comprehend classifier name. */
@@ -45,16 +51,20 @@ export function assertRunId(runId: unknown): string {
 }
 
 export function assertNamePrefix(prefix: string): string {
-  if (prefix.length > NAME_PREFIX_MAX_LENGTH || !LOWER_NAME.test(prefix)) {
+  if (
+    prefix.length > NAME_PREFIX_MAX_LENGTH ||
+    !LOWER_NAME.test(prefix) ||
+    prefix.includes(OWNED_NAME_SEPARATOR)
+  ) {
     throw new NamingError(
-      `NAME_PREFIX "${prefix}" must be 1-${NAME_PREFIX_MAX_LENGTH} characters of [a-z0-9-], starting and ending with a letter or digit`,
+      `NAME_PREFIX "${prefix}" must be 1-${NAME_PREFIX_MAX_LENGTH} characters of [a-z0-9-], starting and ending with a letter or digit, without "${OWNED_NAME_SEPARATOR}"`,
     );
   }
   return prefix;
 }
 
 export function classifierName(namePrefix: string, runId: string): string {
-  const name = `${assertNamePrefix(namePrefix)}-${assertRunId(runId)}`;
+  const name = `${ownedNamePrefix(assertNamePrefix(namePrefix))}${assertRunId(runId)}`;
   if (name.length > CLASSIFIER_NAME_MAX_LENGTH || !COMPREHEND_NAME.test(name)) {
     throw new NamingError(
       `classifier name "${name}" is not a valid Comprehend name (at most 63 of [a-zA-Z0-9-])`,
@@ -78,9 +88,13 @@ export function clientRequestToken(runId: string): string {
   return token;
 }
 
-/** The run id inside a classifier name of this app, or undefined when the classifier is not ours. */
+/**
+ * The run id inside a classifier name of this app, or undefined when the classifier is not ours: exactly the
+ * names that begin with `<prefix>--` (see OWNED_NAME_SEPARATOR), never another deployment's whose prefix
+ * extends ours.
+ */
 export function runIdFromClassifierName(namePrefix: string, name: string): string | undefined {
-  const lead = `${namePrefix}-`;
+  const lead = ownedNamePrefix(namePrefix);
   if (!name.startsWith(lead)) return undefined;
   const runId = name.slice(lead.length);
   return runId.length > 0 && runId.length <= RUN_ID_MAX_LENGTH && LOWER_NAME.test(runId) ? runId : undefined;

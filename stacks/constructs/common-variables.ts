@@ -1,5 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
+import { OWNED_NAME_SEPARATOR } from "../../contract/arns";
 import { hcl } from "./terraform-expression";
 
 /** Retention periods CloudWatch Logs accepts. */
@@ -36,9 +37,12 @@ export class CommonVariables extends Construct {
       default: "comprehend-itsr",
       validation: [
         {
-          condition: hcl('can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name_prefix))'),
-          errorMessage:
-            "name_prefix must be 3-16 characters of lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen.",
+          // No "--": it separates the prefix from the run id in classifier names, so that no deployment's prefix
+          // can match another's classifiers (contract/arns.ts, OWNED_NAME_SEPARATOR).
+          condition: hcl(
+            `can(regex("^[a-z][a-z0-9-]{1,14}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "${OWNED_NAME_SEPARATOR}")`,
+          ),
+          errorMessage: `name_prefix must be 3-16 characters of lower-case letters, digits and single hyphens ("${OWNED_NAME_SEPARATOR}" is reserved), starting with a letter and not ending with a hyphen.`,
         },
       ],
     });

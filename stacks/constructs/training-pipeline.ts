@@ -6,6 +6,7 @@ import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { ownedNamePrefix } from "../../contract/arns";
 import { DATA_PREFIXES } from "../../contract/data-layout";
 import {
   BATCH_ENVIRONMENT,
@@ -90,7 +91,8 @@ export class TrainingPipeline extends Construct {
       { sid: "PublishPipelineEvents", actions: ["sns:Publish"], resources: [topic.arn] },
       { sid: "EncryptTopicMessages", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [keyArn] },
     ];
-    const classifierArns = `arn:${store.partition}:comprehend:${props.region}:${store.accountId}:document-classifier/${namePrefix}-*`;
+    // Exactly this app's classifiers: `<prefix>--*` matches no other deployment's (contract/arns.ts).
+    const classifierArns = `arn:${store.partition}:comprehend:${props.region}:${store.accountId}:document-classifier/${ownedNamePrefix(namePrefix)}*`;
 
     this.etl = new NodeFunction(this, "etl", {
       ...common,

@@ -29,7 +29,7 @@ import { publishedEvents } from "../published-events";
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
 const comprehend = mockClient(ComprehendClient);
-const CLASSIFIER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-run/version/run";
+const CLASSIFIER = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--run/version/run";
 
 /** An in-memory bucket behind the S3 mock. */
 const bucket = new Map<string, Uint8Array>();

@@ -29,7 +29,7 @@ const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
 const comprehend = mockClient(ComprehendClient);
 const ARN = (run: string) =>
-  `arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-${run}/version/${run}`;
+  `arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--${run}/version/${run}`;
 const KEY = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d";
 const ROLE = "arn:aws:iam::111122223333:role/itsr-comprehend-batch-access";
 const source = { bucket: "data", key: "batch_input/backlog.csv", versionId: "v1" };

@@ -17,7 +17,7 @@ const comprehend = mockClient(ComprehendClient);
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
 const CLASSIFIER =
-  "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-tickets-0a1b2c3d4e5f/version/v1";
+  "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--tickets-0a1b2c3d4e5f/version/v1";
 const context = {
   functionName: "itsr-batch",
   awsRequestId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",

@@ -18,7 +18,7 @@ const fixture = (name: string) =>
   >;
 
 const ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-classifier";
-const MODEL_V1 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-classifier/version/v1";
+const MODEL_V1 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--classifier/version/v1";
 const context = {
   awsRequestId: "5e1d-lifecycle",
   functionName: "itsr-endpoint-lifecycle",

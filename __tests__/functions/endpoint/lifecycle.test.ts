@@ -29,8 +29,8 @@ const request = (name: string, patch: Record<string, unknown> = {}) =>
     ...patch,
   });
 
-const MODEL_V1 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-classifier/version/v1";
-const MODEL_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-classifier/version/v2";
+const MODEL_V1 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--classifier/version/v1";
+const MODEL_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--classifier/version/v2";
 const ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-classifier";
 const BLUE_ARN =
   "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-classifier-blue";

@@ -13,8 +13,8 @@ import {
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(__dirname, "../../fixtures/endpoint", name), "utf8"));
 
-const MODEL_V1 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-classifier/version/v1";
-const MODEL_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-classifier/version/v2";
+const MODEL_V1 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--classifier/version/v1";
+const MODEL_V2 = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--classifier/version/v2";
 const ROLE = "arn:aws:iam::111122223333:role/itsr-endpoint-data-access";
 const spec = (overrides: Partial<EndpointSpec> = {}): EndpointSpec => ({
   endpointName: "itsr-classifier",

@@ -3,7 +3,7 @@ import { outcomeEvent } from "../../../functions/notify/report";
 import { ConfigError } from "../../../functions/shared/config";
 import { notifyEnv } from "../../fixtures/notify/env";
 
-const ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr-run-1/version/v1";
+const ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--run-1/version/v1";
 
 describe("training failure email", () => {
   it("points at the run's report under the reports prefix the stack configures", () => {

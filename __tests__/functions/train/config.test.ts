@@ -1,4 +1,5 @@
 import {
+  assertNamePrefix,
   classifierArn,
   classifierName,
   clientRequestToken,
@@ -75,7 +76,7 @@ describe("classifier naming", () => {
     const token = clientRequestToken(runId);
 
     // Assess
-    expect(name).toHaveLength(54);
+    expect(name).toHaveLength(55);
     expect(token).toBe(`train-${runId}`);
     expect(token.length).toBeLessThanOrEqual(64);
   });
@@ -90,7 +91,7 @@ describe("classifier naming", () => {
 
   it("round-trips versioned and unversioned classifier ARNs", () => {
     // Prepare
-    const parts = { partition: "aws", region: "eu-west-1", account: "111122223333", name: "itsr-run-1" };
+    const parts = { partition: "aws", region: "eu-west-1", account: "111122223333", name: "itsr--run-1" };
 
     // Act
     const versioned = classifierArn({ ...parts, version: "run-1" });
@@ -98,7 +99,7 @@ describe("classifier naming", () => {
 
     // Assess
     expect(versioned).toBe(
-      "arn:aws:comprehend:eu-west-1:111122223333:document-classifier/itsr-run-1/version/run-1",
+      "arn:aws:comprehend:eu-west-1:111122223333:document-classifier/itsr--run-1/version/run-1",
     );
     expect(parseClassifierArn(versioned)).toEqual({ ...parts, version: "run-1" });
     expect(parseClassifierArn(plain)).toEqual({ ...parts, version: undefined });
@@ -107,12 +108,23 @@ describe("classifier naming", () => {
     ).toBeUndefined();
   });
 
-  it("recognises only this app's classifiers by their prefix", () => {
-    expect(runIdFromClassifierName("itsr", "itsr-dataverse-files-3fa9c2d41b7e")).toBe(
+  it("recognises exactly this app's classifiers, never those of a deployment whose prefix extends ours", () => {
+    expect(runIdFromClassifierName("itsr", "itsr--dataverse-files-3fa9c2d41b7e")).toBe(
       "dataverse-files-3fa9c2d41b7e",
     );
-    expect(runIdFromClassifierName("itsr", "itsrx-run")).toBeUndefined();
+    // `itsr-dev`'s classifier of a run `dataverse-...`: the old `<prefix>-` rule took it for `itsr`'s run
+    // `dev-dataverse-...`.
+    expect(runIdFromClassifierName("itsr", "itsr-dev--dataverse-files-3fa9c2d41b7e")).toBeUndefined();
+    expect(runIdFromClassifierName("itsr-dev", "itsr-dev--dataverse-files-3fa9c2d41b7e")).toBe(
+      "dataverse-files-3fa9c2d41b7e",
+    );
+    expect(runIdFromClassifierName("itsr", "itsr-dataverse-files-3fa9c2d41b7e")).toBeUndefined();
+    expect(runIdFromClassifierName("itsr", "itsrx--run")).toBeUndefined();
     expect(runIdFromClassifierName("itsr", "other-app-run")).toBeUndefined();
+  });
+
+  it("refuses a prefix holding the separator, which would make ownership ambiguous again", () => {
+    expect(() => assertNamePrefix("itsr--dev")).toThrow('without "--"');
   });
 });
 

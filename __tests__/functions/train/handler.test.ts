@@ -22,7 +22,7 @@ const comprehend = mockClient(ComprehendClient);
 const sns = mockClient(SNSClient);
 
 const RUN_ID = "dataverse-files-3fa9c2d41b7e";
-const NAME = `itsr-${RUN_ID}`;
+const NAME = `itsr--${RUN_ID}`;
 const ARN = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/${NAME}/version/${RUN_ID}`;
 const context = {
   functionName: "itsr-train",
