@@ -9,4 +9,7 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 60000,
+  // Two cores: the operator tests (processes, Terraform) on one worker, every other suite on the other. Jest's
+  // default leaves one core for itself, which ran them one after another.
+  maxWorkers: 2,
 };

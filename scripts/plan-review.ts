@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node
 import { join, relative } from "node:path";
 import { parseArgs as parseNodeArgs } from "node:util";
 import { OFFERED_ZONES_LOCAL } from "../contract/network";
+import { STACK_NAMES } from "../stacks/config";
 import {
   outDir,
   readSynthesizedStacks,
@@ -45,7 +46,7 @@ state (review/upstream-stubs.json). Online (plan:online), the real backend and a
 
   --var-file <file>  variables to plan with; default terraform.tfvars, or terraform.tfvars.example when
                      there is none (offline only)
-  --stacks a,b       only these stacks (network, training, inference)
+  --stacks a,b       only these stacks (${STACK_NAMES.join(", ")})
   --skip-synth       plan what cdktf.out/ already holds
   -h, --help         show this help`;
 
@@ -362,12 +363,17 @@ async function main(argv: readonly string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  // Named stacks are checked before a synth and bundle that take seconds.
+  const unknown = (options.stacks ?? []).filter((name) => !(STACK_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new PlanReviewError(
+      `unknown stack(s): ${unknown.join(", ")}. The stacks are ${STACK_NAMES.join(", ")}.`,
+    );
+  }
   const env = terraformEnv(options.online);
   const version = checkTerraform(env);
   if (!options.skipSynth) synthesize();
   const all = readSynthesizedStacks(outDir);
-  const unknown = (options.stacks ?? []).filter((name) => !all.some((s) => s.name === name));
-  if (unknown.length > 0) throw new PlanReviewError(`unknown stack(s): ${unknown.join(", ")}`);
   const selected = options.stacks ? all.filter((s) => options.stacks?.includes(s.name)) : all;
   const stubs = JSON.parse(readFileSync(join(root, "review", "upstream-stubs.json"), "utf8")) as StubOutputs;
 

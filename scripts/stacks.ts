@@ -23,6 +23,7 @@ import {
   chooseVarFile,
   describeVarFile,
   readBoolVariable,
+  readStringVariable,
   setStringVariable,
   setsVariable,
   TfvarsError,
@@ -206,6 +207,28 @@ export function variablesPerStack(
   };
 }
 
+/** Domains reserved for documentation (RFC 2606): mail to them reaches nobody. */
+const DOCUMENTATION_DOMAIN = /@(?:[a-z0-9-]+\.)*example\.(?:com|org|net)$/i;
+
+/**
+ * The example's notification_email passes Terraform's validation, so a deploy with the file unchanged would send
+ * every report to example.com: refused before anything changes, naming the line to edit.
+ */
+export function refuseDocumentationEmail(content: string, fileName: string, vars: readonly string[]): void {
+  const fromVar = vars.find((assignment) => assignment.startsWith("notification_email="));
+  const email = fromVar
+    ? fromVar.slice("notification_email=".length)
+    : readStringVariable(content, "notification_email");
+  if (!email || !DOCUMENTATION_DOMAIN.test(email.trim())) return;
+  const line = content.split("\n").findIndex((text) => /^\s*notification_email\s*=/.test(text)) + 1;
+  const where = fromVar
+    ? "--var notification_email"
+    : `${fileName}${line > 0 ? `, line ${line},` : ""} sets notification_email`;
+  throw new UsageError(
+    `${where} to ${email}, an address of a domain reserved for examples: the pipeline's emails would reach nobody. Nothing was changed. Put your team's address there and run the command again.`,
+  );
+}
+
 /** The data stack's bucket, by its address in the synthesized configuration. */
 function bucketAddress(stack: SynthesizedStack): string {
   const buckets = Object.keys(
@@ -238,6 +261,10 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
     throw new UsageError(
       `${fileName} does not set ${CLASSIFIER_VARIABLE}, which the inference stack serves. Pass the ARN from the "Training finished" email: npm run deploy -- inference --classifier-arn <arn>`,
     );
+  }
+
+  if (verb === "deploy" && command.stacks.includes("training")) {
+    refuseDocumentationEmail(readFileSync(chosen.path, "utf8"), fileName, command.vars);
   }
 
   const destroysData = verb === "destroy" && command.stacks.includes("data");

@@ -1,5 +1,5 @@
 import { DataAwsVpcEndpointService } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint-service";
-import { Fn, Op, TerraformLocal, TerraformVariable } from "cdktf";
+import { Fn, Op, TerraformLocal, TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
 import { OFFERED_ZONES_LOCAL } from "../contract/network";
 import { AppStack, type AppStackProps } from "./app-stack";
@@ -119,7 +119,9 @@ export class NetworkStack extends AppStack {
       vpc_id: { value: this.network.vpc.id, description: "ID of the isolated VPC." },
       vpc_cidr_block: { value: this.network.vpc.cidrBlock, description: "CIDR block of the isolated VPC." },
       private_subnet_ids: {
-        value: this.network.privateSubnets.map((subnet) => subnet.id),
+        // A token rather than an array: cdktf 0.21 checks plain arrays with the deprecated util.isArray, which
+        // printed a DeprecationWarning (as [ERROR] under cdktf's CLI) on every synth.
+        value: Token.asAny(this.network.privateSubnets.map((subnet) => subnet.id)),
         description: "IDs of the private subnets (one per Availability Zone).",
       },
       functions_security_group_id: {

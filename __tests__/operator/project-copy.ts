@@ -68,6 +68,8 @@ export class ProjectCopy {
       }),
       TF_PLUGIN_CACHE_DIR: pluginCache,
       CHECKPOINT_DISABLE: "1",
+      // cdktf's own check for a newer release needs the registry (README, "With cdktf's own commands").
+      DISABLE_VERSION_CHECK: "true",
       CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true",
       // cdktf asks nothing of a user whose answers it cannot read; no telemetry from tests.
       CI: "true",
@@ -76,9 +78,12 @@ export class ProjectCopy {
     this.reset();
   }
 
-  /** Back to a fresh clone: the example copied to terraform.tfvars, nothing deployed, nothing recorded. */
+  /**
+   * Back to a fresh clone after the README's first step: the example copied to terraform.tfvars with
+   * notification_email set (the one line it says to edit), nothing deployed, nothing recorded.
+   */
   reset(): void {
-    copyFileSync(join(this.dir, "terraform.tfvars.example"), join(this.dir, "terraform.tfvars"));
+    writeFileSync(join(this.dir, "terraform.tfvars"), this.exampleWithEmail());
     for (const stack of STACK_ORDER) rmSync(join(this.dir, `terraform.${stack}.tfstate`), { force: true });
     rmSync(this.logPath, { force: true });
   }
@@ -92,6 +97,14 @@ export class ProjectCopy {
       timeout: 240_000,
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** The example as a user leaves it after setting their address (a reserved testing domain, RFC 6761). */
+  exampleWithEmail(): string {
+    return readFileSync(join(this.dir, "terraform.tfvars.example"), "utf8").replace(
+      /^(notification_email\s*=\s*)"[^"]*"/m,
+      '$1"ops@service-desk.test"',
+    );
   }
 
   recorded(): Recorded[] {
