@@ -7,11 +7,11 @@
  * Credentials come from the standard AWS chain (profile or environment); the request is signed with SigV4
  * for execute-api because every method of the API uses AWS_IAM authorisation.
  */
-import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import type { BacklogTicket } from "../functions/batch/tickets";
 import {
   type BatchCliOptions,
   parseCliArgs,
@@ -20,16 +20,25 @@ import {
   USAGE,
   UsageError,
 } from "./classify/args";
-import { classifyCsv, progressPrinter } from "./classify/batch";
+import { classifyCsv, progressPrinter, readTickets } from "./classify/batch";
 import { type HttpAnswer, NetworkError, sendRequest, signClassifyRequest } from "./classify/request";
 import { EXIT_API_ERROR, EXIT_NETWORK, EXIT_OK, EXIT_USAGE, interpretResponse } from "./classify/response";
-import { methodUrl, type RunCommand, readDeployedUrl, regionOfHost, resolveRegion } from "./classify/target";
+import {
+  type InferenceOutputs,
+  methodUrl,
+  readDeployedUrl,
+  regionOfHost,
+  resolveRegion,
+} from "./classify/target";
+import { projectStateSource } from "./lib/state";
 
 const projectRoot = resolve(__dirname, "..");
 
 export interface ClientDeps extends TextSources {
   env: NodeJS.ProcessEnv;
-  runCommand: RunCommand;
+  /** The inference stack's outputs from its state, and where that state is (for the message without one). */
+  inferenceOutputs: InferenceOutputs;
+  stateDescription: string;
   credentials: AwsCredentialIdentityProvider;
   send: (request: Awaited<ReturnType<typeof signClassifyRequest>>) => Promise<HttpAnswer>;
   now: () => Date;
@@ -48,7 +57,18 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
       return EXIT_OK;
     }
     const text = options.batch ? "" : await resolveText(options, deps);
-    const url = methodUrl(options.url ?? readDeployedUrl(deps.runCommand));
+    // npm runs scripts from the project root; relative paths mean relative to where the user typed them.
+    const from = deps.env.INIT_CWD ?? process.cwd();
+    const batch = options.batch && {
+      ...options.batch,
+      csv: resolve(from, options.batch.csv),
+      out: resolve(from, options.batch.out),
+    };
+    // The export's columns are checked first: a mistyped --id-column is the user's to fix before anything else.
+    const tickets = batch ? readTickets(batch) : undefined;
+    const url = methodUrl(
+      options.url ?? (await readDeployedUrl(deps.inferenceOutputs, deps.stateDescription)),
+    );
     const region = resolveRegion(options.region, deps.env, url);
     const hostRegion = regionOfHost(url);
     if (hostRegion && hostRegion !== region) {
@@ -59,16 +79,7 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
     // Checked once up front for a clear message; each request then asks the provider again, which hands out
     // the same credentials until they near expiry and then refreshes them.
     const credentials = await loadCredentials(deps.credentials);
-    if (options.batch) {
-      // npm runs scripts from the project root; relative paths mean relative to where the user typed them.
-      const from = deps.env.INIT_CWD ?? process.cwd();
-      const batch = {
-        ...options.batch,
-        csv: resolve(from, options.batch.csv),
-        out: resolve(from, options.batch.out),
-      };
-      return await runBatch(batch, { url, region }, deps);
-    }
+    if (batch && tickets) return await runBatch(batch, tickets, { url, region }, deps);
     const request = await signClassifyRequest({ url, region, text, credentials, signingDate: deps.now() });
     const outcome = interpretResponse(await deps.send(request));
     if (outcome.stdout !== undefined) deps.stdout(outcome.stdout);
@@ -89,10 +100,11 @@ export async function main(argv: readonly string[], deps: ClientDeps): Promise<n
 
 async function runBatch(
   options: BatchCliOptions,
+  tickets: readonly BacklogTicket[],
   target: { url: URL; region: string },
   deps: ClientDeps,
 ): Promise<number> {
-  const summary = await classifyCsv(options, {
+  const summary = await classifyCsv(options, tickets, {
     classify: async (text) =>
       deps.send(
         await signClassifyRequest({
@@ -140,20 +152,18 @@ async function readStdin(): Promise<string | null> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-const runCommand: RunCommand = (command, args) => {
-  const result = spawnSync(command, args, { cwd: projectRoot, encoding: "utf8" });
-  return {
-    status: result.status,
-    stdout: result.stdout ?? "",
-    stderr: result.stderr ?? "",
-    error: result.error,
-  };
-};
-
 if (require.main === module) {
+  let state: ReturnType<typeof projectStateSource>;
+  try {
+    state = projectStateSource(projectRoot, process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
   main(process.argv.slice(2), {
     env: process.env,
-    runCommand,
+    inferenceOutputs: () => state.outputs("inference"),
+    stateDescription: state.description,
     credentials: fromNodeProviderChain(),
     send: (request) => sendRequest(request),
     now: () => new Date(),

@@ -18,7 +18,7 @@ import {
   type SynthesizedStack,
   synthesize,
 } from "./lib/synthesized-stacks";
-import { runTerraformInteractive, TerraformError } from "./lib/terraform";
+import { initOnce, runTerraformInteractive, TerraformError } from "./lib/terraform";
 import {
   chooseVarFile,
   describeVarFile,
@@ -331,7 +331,9 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
       `-var-file=${chosen.path}`,
       ...(variables.perStack.get(stack.name) ?? []).map((assignment) => `-var=${assignment}`),
     ];
-    const init = runTerraformInteractive(["init", "-input=false"], { cwd: stack.dir, env: io.env });
+    const init = initOnce(stack.dir, io.env, (args) =>
+      runTerraformInteractive(args, { cwd: stack.dir, env: io.env }),
+    );
     if (init !== 0) return stopped(io, ordered, index, `terraform init failed for ${stack.name}`);
     const outputs = stack.name === "data" && destroysData ? await state.outputs("data") : undefined;
     if (stack.name === "data" && destroysData) {

@@ -106,22 +106,18 @@ describe("resolveRegion", () => {
 });
 
 describe("readDeployedUrl", () => {
-  it("says terraform is missing and how to do without it", () => {
-    // Prepare
-    const enoent = Object.assign(new Error("spawnSync terraform ENOENT"), { code: "ENOENT" });
+  it("says the inference stack is not deployed, and how to deploy it or do without, instead of a Terraform error", async () => {
+    const read = readDeployedUrl(async () => undefined, "local state files in /project");
 
-    // Act
-    const read = () => readDeployedUrl(() => ({ status: null, stdout: "", stderr: "", error: enoent }));
-
-    // Assess
-    expect(read).toThrow("terraform is not on PATH, so the API URL cannot be read from the inference stack");
-    expect(read).toThrow("--url");
+    await expect(read).rejects.toThrow(
+      'The inference stack is not deployed (no state in local state files in /project), so there is no API to call yet. Deploy it with "npm run deploy -- inference --classifier-arn <ARN from the email>", or pass the API URL with --url.',
+    );
   });
 
-  it("returns the trimmed output", () => {
-    expect(readDeployedUrl(() => ({ status: 0, stdout: "https://x.example/prod\n", stderr: "" }))).toBe(
-      "https://x.example/prod",
-    );
+  it("returns the trimmed output", async () => {
+    expect(
+      await readDeployedUrl(async () => ({ rest_api_invoke_url: "https://x.example/prod\n" }), "state"),
+    ).toBe("https://x.example/prod");
   });
 });
 

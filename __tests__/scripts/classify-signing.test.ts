@@ -140,7 +140,8 @@ function deps(overrides: Partial<ClientDeps> = {}): ClientDeps & { out: string[]
   const err: string[] = [];
   return {
     env: {},
-    runCommand: () => ({ status: 0, stdout: `${baseUrl}\n`, stderr: "" }),
+    inferenceOutputs: async () => ({ rest_api_invoke_url: `${baseUrl}\n` }),
+    stateDescription: "local state files in /project",
     credentials: async () => CREDENTIALS,
     send: (request) => sendRequest(request, 5_000),
     now: () => SIGNING_DATE,
@@ -249,14 +250,14 @@ describe("classify client", () => {
     expect(received[0]?.verdict).toEqual({ ok: true });
   });
 
-  it("reads the URL from the inference stack's output when --url is not given", async () => {
+  it("reads the URL from the inference stack's state when --url is not given", async () => {
     // Prepare
-    const calls: string[][] = [];
+    let read = 0;
     const d = deps({
       env: { AWS_REGION: "us-east-1" },
-      runCommand: (command, args) => {
-        calls.push([command, ...args]);
-        return { status: 0, stdout: baseUrl, stderr: "" };
+      inferenceOutputs: async () => {
+        read++;
+        return { rest_api_invoke_url: baseUrl };
       },
       readStdin: async () => "printer offline on floor 3\n",
     });
@@ -266,16 +267,7 @@ describe("classify client", () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(calls).toEqual([
-      [
-        "terraform",
-        "-chdir=cdktf.out/stacks/inference",
-        "output",
-        "-no-color",
-        "-raw",
-        "rest_api_invoke_url",
-      ],
-    ]);
+    expect(read).toBe(1);
     expect(JSON.parse(received[0]?.body ?? "")).toEqual({ Text: "printer offline on floor 3\n" });
   });
 
@@ -404,26 +396,20 @@ describe("classify client", () => {
     expect(received).toHaveLength(0);
   });
 
-  it("says how to get the URL when terraform cannot provide it", async () => {
-    // Prepare
-    const d = deps({
-      env: { AWS_REGION: "us-east-1" },
-      runCommand: () => ({
-        status: 1,
-        stdout: "",
-        stderr:
-          '\nError: Output "rest_api_invoke_url" not found\n\nThe output variable requested could not be found\n',
-      }),
-    });
+  it("says the inference stack is not deployed, with the command that deploys it, when it has no state", async () => {
+    // Prepare: a fresh clone, nothing deployed (before, this ended with Terraform's "Backend initialization
+    // required, please run terraform init").
+    const d = deps({ env: { AWS_REGION: "us-east-1" }, inferenceOutputs: async () => undefined });
 
     // Act
     const code = await main(["text"], d);
 
     // Assess
     expect(code).toBe(2);
-    expect(d.err.join("\n")).toMatch(
-      /Could not read output rest_api_invoke_url from cdktf.out\/stacks\/inference: .*"npm run deploy -- inference --classifier-arn <ARN from the email>".*--url\. terraform said: Error: Output "rest_api_invoke_url" not found$/,
+    expect(d.err.join("\n")).toBe(
+      'The inference stack is not deployed (no state in local state files in /project), so there is no API to call yet. Deploy it with "npm run deploy -- inference --classifier-arn <ARN from the email>", or pass the API URL with --url.',
     );
+    expect(received).toHaveLength(0);
   });
 });
 
@@ -645,9 +631,16 @@ describe("batch mode (--csv)", () => {
     expect(received[received.length - 1]?.headers["x-amz-security-token"]).not.toBe("session-1");
   });
 
-  it("names a missing id or text column", async () => {
+  it("names a missing id or text column before it looks for credentials or the API", async () => {
     answer = flaky();
-    const d = deps();
+    const d = deps({
+      credentials: async () => {
+        throw new Error("must not be asked");
+      },
+      inferenceOutputs: async () => {
+        throw new Error("must not be asked");
+      },
+    });
 
     const code = await main([...argv(join(dir, "x.csv")).map((a) => (a === "number" ? "ticket" : a))], d);
 

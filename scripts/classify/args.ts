@@ -11,7 +11,7 @@ Classifies an IT service request with the deployed API, signing the call with yo
 (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN).
 
   --url <api-url>    API stage URL or full method URL; default: the inference stack's output
-                     rest_api_invoke_url (terraform -chdir=cdktf.out/stacks/inference output)
+                     rest_api_invoke_url, read from its Terraform state (local file or S3 backend)
   --region <region>  signing region; default: AWS_REGION, AWS_DEFAULT_REGION, or the URL's host
   --file <path>      read the text from a file instead of the argument
   --csv <path>       classify every ticket of a CSV export: results (id, predicted label and score, runner-up

@@ -50,7 +50,10 @@ interface Ticket {
   readonly text: string;
 }
 
-function readTickets(options: BatchOptions): readonly Ticket[] {
+/** The export's tickets; a file that cannot be read or lacks a named column is a usage error. */
+export function readTickets(
+  options: Pick<BatchOptions, "csv" | "idColumn" | "textColumns">,
+): readonly Ticket[] {
   let content: string;
   try {
     content = readFileSync(options.csv, "utf8");
@@ -108,8 +111,11 @@ async function classifyOne(ticket: Ticket, options: BatchOptions, deps: BatchDep
   }
 }
 
-export async function classifyCsv(options: BatchOptions, deps: BatchDeps): Promise<BatchSummary> {
-  const tickets = readTickets(options);
+export async function classifyCsv(
+  options: BatchOptions,
+  tickets: readonly Ticket[],
+  deps: BatchDeps,
+): Promise<BatchSummary> {
   const done = finishedIds(options.out);
   const pending = tickets.filter((ticket) => !done.has(ticket.id));
   if (!existsSync(options.out))

@@ -1,5 +1,4 @@
 /** Where the signed request goes: the API's URL and the region to sign for. */
-import { terraformBinary, terraformErrors } from "../lib/terraform";
 import { UsageError } from "./args";
 
 /** What to run when nothing is deployed yet; the ARN comes from the "Training finished" email. */
@@ -7,42 +6,30 @@ export const DEPLOY_INFERENCE_HINT = "npm run deploy -- inference --classifier-a
 
 /** The original sample's resource path, served by the inference stack's REST API. */
 export const RESOURCE_PATH = "/invokecomprehendV1";
-export const STACK_DIR = "cdktf.out/stacks/inference";
 export const URL_OUTPUT = "rest_api_invoke_url";
 
-export interface CommandResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  /** Set when the command could not be started at all (e.g. ENOENT). */
-  error?: Error | undefined;
-}
+/** The inference stack's outputs as its Terraform state holds them, or undefined without a state. */
+export type InferenceOutputs = () => Promise<Readonly<Record<string, unknown>> | undefined>;
 
-export type RunCommand = (command: string, args: readonly string[]) => CommandResult;
-
-/** Reads the invoke URL from the deployed inference stack's Terraform outputs. */
-export function readDeployedUrl(run: RunCommand): string {
-  const args = [`-chdir=${STACK_DIR}`, "output", "-no-color", "-raw", URL_OUTPUT];
-  const result = run(terraformBinary(), args);
+/**
+ * The invoke URL from the deployed inference stack's state (where `npm run deploy` keeps it: a local file or the
+ * S3 backend), read directly: no synth, no `terraform init`, and a clear answer when nothing is deployed.
+ */
+export async function readDeployedUrl(outputs: InferenceOutputs, where: string): Promise<string> {
   const howToSkip = "or pass the API URL with --url";
-  if (result.error) {
-    const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
+  const state = await outputs();
+  if (!state) {
     throw new UsageError(
-      missing
-        ? `terraform is not on PATH, so the API URL cannot be read from the inference stack; install it ${howToSkip}`
-        : `Running terraform ${args.join(" ")} failed: ${result.error.message}; ${howToSkip}`,
-      { cause: result.error },
+      `The inference stack is not deployed (no state in ${where}), so there is no API to call yet. Deploy it with "${DEPLOY_INFERENCE_HINT}", ${howToSkip}.`,
     );
   }
-  const url = result.stdout.trim();
-  if (result.status !== 0 || url === "") {
-    const detail = terraformErrors(result.stderr);
+  const url = state[URL_OUTPUT];
+  if (typeof url !== "string" || url.trim() === "") {
     throw new UsageError(
-      `Could not read output ${URL_OUTPUT} from ${STACK_DIR}: is the inference stack deployed? Deploy it with ` +
-        `"${DEPLOY_INFERENCE_HINT}" ${howToSkip}.${detail ? ` terraform said: ${detail}` : ""}`,
+      `The inference stack's state has no output ${URL_OUTPUT}; deploy it again with "npm run deploy -- inference", ${howToSkip}.`,
     );
   }
-  return url;
+  return url.trim();
 }
 
 /** Accepts the stage URL or the full method URL and returns the method URL. */

@@ -3,6 +3,9 @@
  * serves both), one clear message when it is missing, and Terraform's errors without the box drawing.
  */
 import { type SpawnSyncOptions, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 export const INSTALL_TERRAFORM =
   "install Terraform 1.10 or later (https://developer.hashicorp.com/terraform/install) and put it on PATH";
@@ -88,4 +91,42 @@ export function terraformErrors(stderr: string): string {
     .filter(Boolean);
   const errors = lines.filter((line) => line.startsWith("Error:"));
   return (errors.length > 0 ? errors : lines.slice(0, 3)).join(" ");
+}
+
+const INIT_MARKER = join(".terraform", "init-inputs.sha256");
+
+/** What `terraform init` depends on in a synthesized stack: its backend, its providers, and the CLI settings. */
+function initInputs(dir: string, env: NodeJS.ProcessEnv): string {
+  const config = JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as {
+    terraform?: { backend?: unknown; required_providers?: unknown };
+  };
+  return createHash("sha256")
+    .update(
+      JSON.stringify({
+        backend: config.terraform?.backend ?? null,
+        providers: config.terraform?.required_providers ?? null,
+        binary: terraformBinary(env),
+        cliConfig: env.TF_CLI_CONFIG_FILE ?? null,
+      }),
+    )
+    .digest("hex");
+}
+
+/**
+ * `terraform init` in a stack's directory, unless the last successful init there was for the same backend,
+ * providers and CLI settings (and its lock file and providers are still there): a deploy of three stacks ran
+ * it once per stack per command, a second or more each, with nothing to do.
+ */
+export function initOnce(dir: string, env: NodeJS.ProcessEnv, run: (args: string[]) => number): number {
+  const inputs = initInputs(dir, env);
+  const marker = join(dir, INIT_MARKER);
+  const current =
+    existsSync(marker) &&
+    readFileSync(marker, "utf8").trim() === inputs &&
+    existsSync(join(dir, ".terraform.lock.hcl")) &&
+    existsSync(join(dir, ".terraform", "providers"));
+  if (current) return 0;
+  const status = run(["init", "-input=false"]);
+  if (status === 0) writeFileSync(marker, `${inputs}\n`);
+  return status;
 }
