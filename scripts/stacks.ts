@@ -7,7 +7,10 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { isClassifierArn } from "../contract/arns";
+import { COMPREHEND_REGIONS } from "../contract/regions";
 import { STACK_NAMES, type StackName } from "../stacks/config";
 import { projectStateSource, type StateSource } from "./lib/state";
 import {
@@ -136,6 +139,8 @@ function parse(verb: Verb, argv: readonly string[]) {
 export interface Io {
   readonly out: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
+  /** The standard credential chain, asked once before anything else: Terraform needs credentials. */
+  readonly credentials?: AwsCredentialIdentityProvider;
   /** Where the stacks keep their state; read to check the stacks around the named ones. */
   readonly state?: StateSource;
 }
@@ -207,6 +212,28 @@ export function variablesPerStack(
   };
 }
 
+/** The Region the stacks deploy to (the region variable, us-east-1 by default) must offer Comprehend. */
+export function checkRegion(content: string, fileName: string, vars: readonly string[]): void {
+  const fromVar = vars.find((assignment) => assignment.startsWith("region="))?.slice("region=".length);
+  const region = fromVar ?? readStringVariable(content, "region") ?? "us-east-1";
+  if ((COMPREHEND_REGIONS as readonly string[]).includes(region)) return;
+  throw new UsageError(
+    `${fromVar ? "--var region" : `${fileName} sets region`} to ${region}, where Amazon Comprehend custom classification is not available. Nothing was changed. Choose one of: ${COMPREHEND_REGIONS.join(", ")}.`,
+  );
+}
+
+/** Terraform cannot plan or apply without credentials: said in one line before a synth and init. */
+async function checkCredentials(provider: AwsCredentialIdentityProvider, verb: Verb): Promise<void> {
+  try {
+    await provider();
+  } catch (error) {
+    throw new UsageError(
+      `No usable AWS credentials, and Terraform needs them to ${verb}: set AWS_PROFILE (and log in, e.g. aws sso login) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the account to ${verb === "deploy" ? "deploy to" : "destroy in"}. Nothing was changed. (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
 /** Domains reserved for documentation (RFC 2606): mail to them reaches nobody. */
 const DOCUMENTATION_DOMAIN = /@(?:[a-z0-9-]+\.)*example\.(?:com|org|net)$/i;
 
@@ -263,9 +290,12 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
     );
   }
 
+  const content = readFileSync(chosen.path, "utf8");
+  checkRegion(content, fileName, command.vars);
   if (verb === "deploy" && command.stacks.includes("training")) {
-    refuseDocumentationEmail(readFileSync(chosen.path, "utf8"), fileName, command.vars);
+    refuseDocumentationEmail(content, fileName, command.vars);
   }
+  await checkCredentials(io.credentials ?? fromNodeProviderChain(), verb);
 
   const destroysData = verb === "destroy" && command.stacks.includes("data");
   if (destroysData) {
@@ -322,6 +352,11 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
   io.out(
     `${verb === "deploy" ? "Deploying" : "Destroying"} ${ordered.map((s) => s.name).join(", ")} with ${fileName}`,
   );
+  if (ordered.length > 0) {
+    io.out(
+      `(${fileName} serves every stack: each one's Terraform notes the variables only other stacks declare; that is expected.)`,
+    );
+  }
   const approval = command.autoApprove ? ["-auto-approve"] : [];
   for (const [index, stack] of ordered.entries()) {
     io.out(
@@ -358,7 +393,9 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
           `terraform apply -target=${target} of data exited ${recorded}; nothing was deleted`,
         );
     }
-    const args = [verb === "deploy" ? "apply" : "destroy", ...variableArgs, ...approval];
+    // One terraform.tfvars serves every stack, so each warns about the variables only the others declare:
+    // harmless, and said once above; -compact-warnings keeps Terraform's own note to a line.
+    const args = [verb === "deploy" ? "apply" : "destroy", "-compact-warnings", ...variableArgs, ...approval];
     const status = runTerraformInteractive(args, { cwd: stack.dir, env: io.env });
     if (status !== 0)
       return stopped(io, ordered, index, `terraform ${args[0]} of ${stack.name} exited ${status}`);

@@ -154,6 +154,33 @@ describe("destroying stacks out of order", () => {
   });
 });
 
+describe("before anything else", () => {
+  it("says there are no credentials in one line, before a synth or Terraform", () => {
+    const result = project.run(
+      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent npm run --silent deploy -- data network training",
+    );
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(
+      /^No usable AWS credentials, and Terraform needs them to deploy: set AWS_PROFILE \(and log in, e\.g\. aws sso login\) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the account to deploy to\. Nothing was changed\./,
+    );
+    expect(result.stdout).not.toContain("bundled");
+    expect(project.recorded()).toEqual([]);
+  });
+
+  it("refuses a Region without Comprehend custom classification, naming the ones with it", () => {
+    project.writeTfvars(project.tfvars().replace(/^region\s*=.*$/m, 'region = "sa-east-1"'));
+
+    const result = project.run("npm run --silent deploy -- data");
+
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      "terraform.tfvars sets region to sa-east-1, where Amazon Comprehend custom classification is not available. Nothing was changed. Choose one of: us-east-2, us-east-1,",
+    );
+    expect(project.recorded()).toEqual([]);
+  });
+});
+
 describe("the example's address", () => {
   it("is refused by a deploy of the training stack, naming the line to edit, before anything changes", () => {
     project.writeTfvars(readFileSync(join(project.dir, "terraform.tfvars.example"), "utf8"));

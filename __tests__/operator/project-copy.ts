@@ -73,6 +73,11 @@ export class ProjectCopy {
       CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true",
       // cdktf asks nothing of a user whose answers it cannot read; no telemetry from tests.
       CI: "true",
+      // A user's credentials, as `npm run deploy` checks for them first (never sent anywhere: Terraform records).
+      AWS_ACCESS_KEY_ID: "AKIAOPERATORPATHTEST",
+      AWS_SECRET_ACCESS_KEY: "operator-path-test-not-a-secret",
+      // The credential chain must not ask the EC2 instance metadata service from a test.
+      AWS_EC2_METADATA_DISABLED: "true",
       CHECKPOINT_TELEMETRY_DISABLE: "1",
     };
     this.reset();

@@ -1,6 +1,7 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { OWNED_NAME_SEPARATOR } from "../../contract/arns";
+import { COMPREHEND_REGIONS } from "../../contract/regions";
 import { hcl } from "./terraform-expression";
 
 /** Retention periods CloudWatch Logs accepts. */
@@ -24,8 +25,8 @@ export class CommonVariables extends Construct {
       default: "us-east-1",
       validation: [
         {
-          condition: hcl('can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))'),
-          errorMessage: "region must be an AWS Region code such as us-east-1 or eu-west-2.",
+          condition: hcl(`contains(${JSON.stringify(COMPREHEND_REGIONS)}, var.region)`),
+          errorMessage: `region must be one where Amazon Comprehend custom classification is available: ${COMPREHEND_REGIONS.join(", ")}.`,
         },
       ],
     });
