@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { readCsvOptions } from "../functions/etl/csv-options";
 import { evaluateDocuments, planSplit } from "../functions/evaluation/evaluate";
 import { prepareDocuments } from "../functions/evaluation/prepare";
 import { benchArgs, wholeNumber } from "./args";
@@ -81,8 +82,10 @@ async function main(): Promise<void> {
     const { documents, total } = await prepareDocuments(
       {
         input: resolve(values.input as string),
-        labelColumn: values["label-column"],
-        textColumns: values["text-columns"]?.split(","),
+        csv: readCsvOptions({
+          "label-column": values["label-column"],
+          "text-columns": values["text-columns"],
+        }),
         maxDocuments,
         seed: 42,
       },

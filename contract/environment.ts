@@ -20,7 +20,13 @@ function contract<const R extends string, const O extends string = never>(
 
 export const ETL_ENVIRONMENT = contract(
   ["TOPIC_ARN", "WORK_DIR", "PREPPED_PREFIX", "REPORTS_PREFIX", "CSV_LABEL_COLUMN", "CSV_TEXT_COLUMNS"],
-  ["MIN_DOCS_PER_LABEL", "MAX_DOC_BYTES", "BASELINE_MAX_DOCUMENTS", "MIN_BASELINE_MACRO_F1"],
+  [
+    "MIN_DOCS_PER_LABEL",
+    "MAX_DOC_BYTES",
+    "BASELINE_MAX_DOCUMENTS",
+    "MIN_BASELINE_MACRO_F1",
+    "MERGE_LABEL_VARIANTS",
+  ],
 );
 export const TRAIN_ENVIRONMENT = contract(
   [

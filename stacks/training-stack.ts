@@ -169,6 +169,12 @@ export class TrainingStack extends AppStack {
           ],
         }).listValue,
       ),
+      mergeLabelVariants: variable("merge_label_variants", {
+        type: "bool",
+        description:
+          'For CSV exports: count labels that differ only in case or spacing ("Network Team", "network team") as one, under the first spelling seen. The Dataset ready email warns about such labels either way.',
+        default: false,
+      }).booleanValue,
       trainingPricePerHour: variable("training_price_per_hour", {
         type: "number",
         description:

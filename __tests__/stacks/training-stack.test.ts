@@ -89,6 +89,14 @@ describe("training stack", () => {
     expect(prefixes).toEqual(["reports/", "reports/"]);
   });
 
+  it("lets the pipeline merge label variants as npm run etl -- --merge-label-variants does, off by default", () => {
+    const etl = resourcesOf(training, "aws_lambda_function").find(([, fn]) => fn.file_system_config);
+    const variables = (etl?.[1].environment as { variables: Record<string, string> }).variables;
+
+    expect(variables.MERGE_LABEL_VARIANTS).toBe("${var.merge_label_variants}");
+    expect(training.variable.merge_label_variants).toMatchObject({ type: "bool", default: false });
+  });
+
   it("runs every function on Node.js 22 inside the VPC, with JSON logs kept for a set time", () => {
     const functions = resourcesOf(training, "aws_lambda_function");
     expect(functions).toHaveLength(4);

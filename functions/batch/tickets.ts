@@ -5,7 +5,7 @@
 import { parse } from "csv-parse/sync";
 import { normalizeText } from "../etl/documents";
 import { InputError } from "../etl/errors";
-import { detectDelimiter, resolveColumn } from "../etl/ticket-csv";
+import { describeCsvError, detectDelimiter, isCsvParseError, resolveColumn } from "../etl/ticket-csv";
 
 export interface BacklogTicket {
   readonly id: string;
@@ -36,7 +36,10 @@ export function parseBacklog(content: string, columns: BacklogColumns): Backlog 
       delimiter: detectDelimiter(content.slice(0, 65536)),
     }) as string[][];
   } catch (error) {
-    throw new InputError(`the CSV cannot be parsed: ${(error as Error).message}`, { cause: error });
+    throw new InputError(
+      `the CSV cannot be parsed: ${isCsvParseError(error) ? describeCsvError(error) : (error as Error).message}`,
+      { cause: error },
+    );
   }
   const [header, ...rows] = records;
   if (!header) throw new InputError("the CSV is empty: no header row");

@@ -7,14 +7,16 @@
  * Exit codes: 0 done, 1 unusable input (the message names the member or column), 2 bad arguments,
  * 3 unexpected failure.
  */
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ETL_DEFAULTS, splitList } from "../../contract/environment";
+import { ETL_DEFAULTS } from "../../contract/environment";
 import { labelsByDocumentCount } from "../shared/labels";
+import { claimOutDir, OutDirError, releaseOutDir } from "../shared/out-dir";
 import { silenceSqliteExperimentalWarning } from "../shared/sqlite-warning";
+import { CSV_OPTIONS, CSV_OPTIONS_USAGE, type CsvSettings, readCsvOptions } from "./csv-options";
 import { InputError } from "./errors";
-import { type EtlProgress, type EtlReport, runEtl } from "./etl";
+import { type EtlProgress, type EtlReport, leftOutLine, runEtl } from "./etl";
 import { describeDelimiter } from "./ticket-csv";
 
 export const DEFAULTS = {
@@ -25,24 +27,14 @@ export const DEFAULTS = {
 } as const;
 
 const USAGE = `usage: npm run etl -- --input <dataset.zip|tickets.csv> --out <dir>
-  [--label-column ${DEFAULTS.labelColumn}] [--text-columns ${DEFAULTS.textColumns}]
-  [--delimiter ,|;|tab|'|'] [--merge-label-variants]
-  [--min-docs-per-label ${DEFAULTS.minDocsPerLabel}] [--max-doc-bytes ${DEFAULTS.maxDocBytes}] [--workers <cores>]
+${CSV_OPTIONS_USAGE}
+  [--max-doc-bytes ${DEFAULTS.maxDocBytes}] [--workers <cores>]
 
 Prepares Comprehend training data from the SEOSS zip or a ticket-system CSV export, as the pipeline's ETL
 function does, and prints what it kept, dropped and left out. A CSV's delimiter is detected from its header
 row unless --delimiter names it; --merge-label-variants counts labels that differ only in case or spacing
 (e.g. "Network Team" and "network team") as one.
 Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.`;
-
-const DELIMITER_NAMES: Record<string, string> = {
-  ",": ",",
-  ";": ";",
-  "|": "|",
-  tab: "\t",
-  "\\t": "\t",
-  "\t": "\t",
-};
 
 class UsageError extends Error {
   override readonly name = "UsageError";
@@ -61,13 +53,9 @@ function parse(argv: string[]) {
   const options = {
     input: { type: "string" },
     out: { type: "string" },
-    "label-column": { type: "string" },
-    "text-columns": { type: "string" },
-    "min-docs-per-label": { type: "string" },
+    ...CSV_OPTIONS,
     "max-doc-bytes": { type: "string" },
     workers: { type: "string" },
-    delimiter: { type: "string" },
-    "merge-label-variants": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   } as const;
   try {
@@ -78,28 +66,19 @@ function parse(argv: string[]) {
   if (values.help) return undefined;
   if (!values.input) throw new UsageError("--input is required");
   if (!values.out) throw new UsageError("--out is required");
-  const textColumns = splitList(values["text-columns"] ?? DEFAULTS.textColumns);
-  if (textColumns.length === 0) throw new UsageError("--text-columns needs at least one column name");
-  const delimiter = values.delimiter === undefined ? undefined : DELIMITER_NAMES[values.delimiter];
-  if (values.delimiter !== undefined && delimiter === undefined) {
-    throw new UsageError(`--delimiter must be one of , ; tab |, got "${values.delimiter}"`);
+  let csv: CsvSettings;
+  try {
+    csv = readCsvOptions(values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
   return {
     input: resolve(values.input),
     out: resolve(values.out),
     settings: {
-      labelColumn: values["label-column"] ?? DEFAULTS.labelColumn,
-      textColumns,
-      minDocsPerLabel: positiveInt(
-        "min-docs-per-label",
-        values["min-docs-per-label"],
-        DEFAULTS.minDocsPerLabel,
-      ),
+      ...csv,
       maxDocBytes: positiveInt("max-doc-bytes", values["max-doc-bytes"], DEFAULTS.maxDocBytes),
       ...(values.workers ? { workers: positiveInt("workers", values.workers, 1) } : {}),
-      delimiter,
-      mergeLabelVariants: values["merge-label-variants"] ?? false,
-      columnSettings: { label: "--label-column", text: "--text-columns" },
     },
   };
 }
@@ -150,12 +129,8 @@ export function summarize(report: EtlReport, outDir: string): string {
     `${plural(report.document_count, "document")} in ${plural(report.label_count, "label")} -> ${outDir}`,
     ...labelsByDocumentCount(report.label_counts).map(([label, n]) => `  ${label}: ${n}`),
   ];
-  if (report.left_out_labels.length > 0) {
-    lines.push(
-      `left out (fewer than ${report.settings.min_docs_per_label} documents): ` +
-        report.left_out_labels.map((l) => `${l.label} (${l.documents})`).join(", "),
-    );
-  }
+  const leftOut = leftOutLine(report.left_out_labels, report.settings.min_docs_per_label);
+  if (leftOut) lines.push(leftOut);
   if (report.csv) {
     const how = report.csv.delimiter_detected ? "detected" : "as given";
     lines.push(`CSV delimiter: ${describeDelimiter(report.csv.delimiter)} (${how})`);
@@ -197,14 +172,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${problem}\n`);
     return 2;
   }
-  await mkdir(args.out, { recursive: true });
-  const existing = (await readdir(args.out)).filter(
-    (name) => name.endsWith(".csv") || name === "report.json",
-  );
-  if (existing.length > 0) {
-    process.stderr.write(
-      `error: ${args.out} already holds ${existing.join(", ")}; choose an empty --out directory\n`,
-    );
+  let claim: { created: boolean };
+  try {
+    claim = await claimOutDir(args.out, (name) => name.endsWith(".csv") || name === "report.json");
+  } catch (error) {
+    if (!(error instanceof OutDirError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
     return 2;
   }
   process.stderr.write(`reading ${args.input} -> ${args.out}\n`);
@@ -227,6 +200,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     progress.done();
     await removeOutputs(args.out);
+    await rm(workDir, { recursive: true, force: true });
+    await releaseOutDir(args.out, claim);
     if (error instanceof InputError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 1;

@@ -106,6 +106,15 @@ export interface EtlReport {
 
 type InputKind = "seoss-zip" | "csv";
 
+/** The one line that names the labels left out, for `npm run etl` and `npm run evaluate` alike. */
+export function leftOutLine(
+  leftOut: readonly { readonly label: string; readonly documents: number }[],
+  minDocsPerLabel: number,
+): string | undefined {
+  if (leftOut.length === 0) return undefined;
+  return `left out (fewer than ${minDocsPerLabel} documents): ${leftOut.map((l) => `${l.label} (${l.documents})`).join(", ")}`;
+}
+
 /** DocumentClassificationConfig.Labels: each at most 5,000 characters. */
 const MAX_LABEL_LENGTH = 5000;
 

@@ -17,6 +17,7 @@ import {
 import { type BaselineBudget, runBaseline } from "../evaluation/baseline";
 import {
   ConfigError,
+  readBool,
   readContract,
   readFraction,
   readNonNegativeInt,
@@ -40,6 +41,7 @@ const settings = {
     ETL_DEFAULTS.minDocsPerLabel,
   ),
   maxDocBytes: readPositiveInt("MAX_DOC_BYTES", config.MAX_DOC_BYTES, ETL_DEFAULTS.maxDocBytes),
+  mergeLabelVariants: readBool("MERGE_LABEL_VARIANTS", config.MERGE_LABEL_VARIANTS),
   columnSettings: { label: "the csv_label_column variable", text: "the csv_text_columns variable" },
 };
 const baselineMaxDocuments = readNonNegativeInt(

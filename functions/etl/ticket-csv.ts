@@ -146,7 +146,7 @@ export async function convertTicketCsv(
   } catch (error) {
     writer.destroy();
     if (isCsvParseError(error)) {
-      throw new InputError(`the CSV cannot be parsed: ${error.message}`, { cause: error });
+      throw new InputError(`the CSV cannot be parsed: ${describeCsvError(error)}`, { cause: error });
     }
     throw error;
   }
@@ -183,8 +183,28 @@ async function readHead(path: string): Promise<string> {
   }
 }
 
+/**
+ * csv-parse's error in a person's words: its own ("... instead of delimiter, record delimiter, trimable
+ * character (if activated) or comment") names parser internals, not what to fix in the export.
+ */
+export function describeCsvError(error: Error): string {
+  const { code, lines } = error as Error & { code?: string; lines?: number };
+  const at = lines ? `line ${lines}: ` : "";
+  switch (code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return `${at}a quoted field is never closed (a " is missing, or the file was cut short)`;
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+      return `${at}a quoted field has text after its closing quote; a quote inside a field must be written twice ("")`;
+    case "INVALID_OPENING_QUOTE":
+      return `${at}a field that is not quoted holds a quote; quote the whole field and write the quote twice ("")`;
+    default:
+      return `${at}${error.message.replace(/\s*\(if activated\)/g, "")}`;
+  }
+}
+
 /** csv-parse's errors; checked by class name too, since jest runs modules in their own realm. */
-function isCsvParseError(error: unknown): error is Error {
+export function isCsvParseError(error: unknown): error is Error {
   return (
     error instanceof CsvError ||
     (typeof error === "object" && error !== null && error.constructor?.name === "CsvError")

@@ -6,11 +6,14 @@
  *
  * Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.
  */
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ETL_DEFAULTS, splitList } from "../../contract/environment";
+import { CSV_OPTIONS, CSV_OPTIONS_USAGE, type CsvSettings, readCsvOptions } from "../etl/csv-options";
 import { InputError } from "../etl/errors";
+import { leftOutLine } from "../etl/etl";
+import { claimOutDir, OutDirError, releaseOutDir } from "../shared/out-dir";
 import { silenceSqliteExperimentalWarning } from "../shared/sqlite-warning";
 import { EvaluationInputError } from "./documents";
 import { type Evaluation, evaluateDocuments } from "./evaluate";
@@ -26,13 +29,14 @@ export const EVALUATION_FILES = {
 export const DEFAULT_MAX_DOCUMENTS = 100_000;
 
 const USAGE = `usage: npm run evaluate -- --input <dataset.zip | tickets.csv | ETL output folder> [--out evaluation]
-  [--label-column ${ETL_DEFAULTS.csvLabelColumn}] [--text-columns ${ETL_DEFAULTS.csvTextColumns.join(",")}]
-  [--min-docs-per-label ${ETL_DEFAULTS.minDocsPerLabel}] [--max-documents ${DEFAULT_MAX_DOCUMENTS}] [--seed 42]
+${CSV_OPTIONS_USAGE}
+  [--max-documents ${DEFAULT_MAX_DOCUMENTS}] [--seed 42]
 
 Trains a local baseline (TF-IDF of words and word pairs, linear SVM) on the documents Comprehend would train on,
 tests it on a label-stratified split (5 folds where a label has fewer than 50 documents), and writes
 evaluation.json, evaluation.html and confusion-matrix.svg to --out. Minutes on a laptop, against hours of paid
-training. Larger datasets are evaluated on a seeded sample of --max-documents documents.
+training. Larger datasets are evaluated on a seeded sample of --max-documents documents. The column options are
+the ETL's (npm run etl -- --help): what it leaves out or warns about is said here too.
 Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.`;
 
 class UsageError extends Error {
@@ -48,42 +52,34 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 function parse(argv: string[]) {
-  let values: Record<string, string | boolean | undefined>;
+  const options = {
+    input: { type: "string" },
+    out: { type: "string" },
+    ...CSV_OPTIONS,
+    "max-documents": { type: "string" },
+    seed: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
   try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        input: { type: "string" },
-        out: { type: "string" },
-        "label-column": { type: "string" },
-        "text-columns": { type: "string" },
-        "min-docs-per-label": { type: "string" },
-        "max-documents": { type: "string" },
-        seed: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
+    values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return undefined;
   if (typeof values.input !== "string") throw new UsageError("--input is required");
-  const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  const textColumns = text("text-columns");
+  let csv: CsvSettings;
+  try {
+    csv = readCsvOptions(values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     input: resolve(values.input),
-    out: resolve(text("out") ?? "evaluation"),
-    labelColumn: text("label-column"),
-    textColumns: textColumns === undefined ? undefined : splitList(textColumns),
-    minDocsPerLabel: positiveInt(
-      "min-docs-per-label",
-      text("min-docs-per-label"),
-      ETL_DEFAULTS.minDocsPerLabel,
-    ),
-    maxDocuments: positiveInt("max-documents", text("max-documents"), DEFAULT_MAX_DOCUMENTS),
-    seed: positiveInt("seed", text("seed"), 42),
+    out: resolve(values.out ?? "evaluation"),
+    csv,
+    maxDocuments: positiveInt("max-documents", values["max-documents"], DEFAULT_MAX_DOCUMENTS),
+    seed: positiveInt("seed", values.seed, 42),
   };
 }
 
@@ -93,13 +89,20 @@ export function summarize(
   evaluation: Evaluation,
   sampled: { documents: number; total: number },
   page: string,
+  prepared: PreparedFacts = { leftOut: [], minDocsPerLabel: 0, warnings: [] },
 ): string {
   const m = evaluation.metrics;
-  const weakest = [...m.labels].sort((a, b) => a.f1 - b.f1).slice(0, 3);
+  const weakest = [...m.labels]
+    .filter((l) => l.f1 < 1)
+    .sort((a, b) => a.f1 - b.f1)
+    .slice(0, 3);
   return [
+    ...preparedLines(prepared),
     `baseline on ${sampled.documents.toLocaleString("en-US")} documents${sampled.total > sampled.documents ? ` (a sample of ${sampled.total.toLocaleString("en-US")})` : ""}, ${evaluation.labels.length} labels, ${evaluation.split.method}: ${evaluation.split.why}`,
     `accuracy ${percent(m.accuracy)}, macro-F1 ${percent(m.macroF1)}, weighted F1 ${percent(m.weightedF1)}`,
-    `weakest labels: ${weakest.map((l) => `${l.label} (F1 ${percent(l.f1)}, ${l.support} tested)`).join(", ")}`,
+    weakest.length === 0
+      ? "every label was told apart on every test document (F1 100%)"
+      : `weakest labels: ${weakest.map((l) => `${l.label} (F1 ${percent(l.f1)}, ${l.support} tested)`).join(", ")}`,
     ...(evaluation.mostConfused.length > 0
       ? [
           `most confused: ${evaluation.mostConfused
@@ -128,14 +131,31 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: --input ${args.input} does not exist\n`);
     return 2;
   }
-  const progress = (message: string) => process.stderr.write(`${message}\n`);
-  const workDir = await mkdtemp(join(args.out === "/" ? "/tmp" : resolve(args.out, ".."), ".evaluate-work-"));
+  let claim: { created: boolean };
   try {
-    const { documents, total } = await prepareDocuments(args, workDir, progress);
+    claim = await claimOutDir(args.out, (name) =>
+      (Object.values(EVALUATION_FILES) as string[]).includes(name),
+    );
+  } catch (error) {
+    if (!(error instanceof OutDirError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return 2;
+  }
+  const progress = (message: string) => process.stderr.write(`${message}\n`);
+  const workDir = await mkdtemp(join(tmpdir(), "evaluate-work-"));
+  let written = false;
+  try {
+    const { documents, total, leftOut, warnings, minDocsPerLabel } = await prepareDocuments(
+      { input: args.input, csv: args.csv, maxDocuments: args.maxDocuments, seed: args.seed },
+      workDir,
+      progress,
+    );
     const evaluation = evaluateDocuments(documents, { seed: args.seed, onProgress: progress });
     const report = {
       input: basename(args.input),
       sampled: { documents: documents.length, total },
+      // What the ETL left out or warned about, as it says it: a label missing here is missing on purpose.
+      prepared: { min_docs_per_label: minDocsPerLabel, left_out_labels: leftOut, warnings },
       ...evaluation,
     };
     // Vega is an ES module with top-level await: loaded only where the page is drawn.
@@ -143,13 +163,14 @@ export async function main(argv: string[]): Promise<number> {
     const page = await renderReport(
       evaluation,
       `How well the labels of ${basename(args.input)} can be told apart`,
+      preparedLines({ leftOut, minDocsPerLabel, warnings }).join(". ") || undefined,
     );
-    await mkdir(args.out, { recursive: true });
     await writeFile(join(args.out, EVALUATION_FILES.json), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(join(args.out, EVALUATION_FILES.html), page.html);
     await writeFile(join(args.out, EVALUATION_FILES.svg), page.svg);
+    written = true;
     process.stdout.write(
-      `${summarize(evaluation, { documents: documents.length, total }, join(args.out, EVALUATION_FILES.html))}\n`,
+      `${summarize(evaluation, { documents: documents.length, total }, join(args.out, EVALUATION_FILES.html), { leftOut, minDocsPerLabel, warnings })}\n`,
     );
     return 0;
   } catch (error) {
@@ -165,7 +186,20 @@ export async function main(argv: string[]): Promise<number> {
     return 3;
   } finally {
     await rm(workDir, { recursive: true, force: true });
+    if (!written) await releaseOutDir(args.out, claim);
   }
+}
+
+export interface PreparedFacts {
+  readonly leftOut: readonly { readonly label: string; readonly documents: number }[];
+  readonly minDocsPerLabel: number;
+  readonly warnings: readonly string[];
+}
+
+/** What the ETL left out and warned about, in the words `npm run etl` uses. */
+export function preparedLines(prepared: PreparedFacts): string[] {
+  const leftOut = leftOutLine(prepared.leftOut, prepared.minDocsPerLabel);
+  return [...(leftOut ? [leftOut] : []), ...prepared.warnings.map((warning) => `warning: ${warning}`)];
 }
 
 /** The process entry (`npm run evaluate` starts it from prebuilt JavaScript through scripts/run-cli.cjs). */

@@ -71,10 +71,17 @@ export async function readTrainingDocuments(
     for await (const line of lines(file)) {
       number++;
       if (keep < 1 && random() >= keep) continue;
-      const record = parse(line) as string[][];
-      const [label, text] = record[0] ?? [];
-      if (label === undefined || text === undefined) {
-        throw new EvaluationInputError(`${file} line ${number} is not a "label,text" record`);
+      let record: string[][];
+      try {
+        record = parse(line) as string[][];
+      } catch {
+        record = [];
+      }
+      const [label, text, ...more] = record[0] ?? [];
+      if (label === undefined || text === undefined || more.length > 0) {
+        throw new EvaluationInputError(
+          `${file} line ${number} is not a "label,text" record as the ETL writes them: give a ticket export as --input (the .csv file itself), or a folder that npm run etl wrote`,
+        );
       }
       documents.push({ label, text });
     }

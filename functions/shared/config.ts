@@ -76,3 +76,10 @@ export function readPositiveInt(name: string, value: string | undefined, fallbac
   }
   return parsed;
 }
+
+/** Parses "true" or "false" (absent: false), as the stack writes a bool variable. */
+export function readBool(name: string, value: string | undefined): boolean {
+  if (value === undefined || value.trim() === "") return false;
+  if (value === "true" || value === "false") return value === "true";
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}

@@ -4,7 +4,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import type { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { Fn } from "cdktf";
+import { Fn, type IResolvable } from "cdktf";
 import { Construct } from "constructs";
 import { ownedNamePrefix } from "../../contract/arns";
 import { DATA_PREFIXES } from "../../contract/data-layout";
@@ -31,6 +31,8 @@ export interface TrainingPipelineSettings {
   readonly classifierCheckSchedule: string;
   /** Documents the ETL's local baseline samples; 0 turns it off. */
   readonly baselineMaxDocuments: number;
+  /** Count CSV labels that differ only in case or spacing as one. */
+  readonly mergeLabelVariants: boolean | IResolvable;
   /** Baseline macro-F1 below which training waits for the operator; 0: no bar. */
   readonly minBaselineMacroF1: number;
   /** The id column of backlog exports (batch_input/), e.g. "number". */
@@ -119,6 +121,7 @@ export class TrainingPipeline extends Construct {
         CSV_TEXT_COLUMNS: settings.csvTextColumns,
         BASELINE_MAX_DOCUMENTS: `${settings.baselineMaxDocuments}`,
         MIN_BASELINE_MACRO_F1: `${settings.minBaselineMacroF1}`,
+        MERGE_LABEL_VARIANTS: `${settings.mergeLabelVariants}`,
       }),
       statements: [
         {

@@ -250,8 +250,8 @@ describe("runEtl rejects unusable input", () => {
     const notes = await writeFixture(fixtures.dir, "notes.md", 'short_description\nok\n_"quoted"_ text\n');
 
     // Act / Assess
-    expect((await failure(notes)).message).toMatch(
-      /^the CSV cannot be parsed: Invalid Opening Quote.*line 3/,
+    expect((await failure(notes)).message).toBe(
+      'the CSV cannot be parsed: line 3: a field that is not quoted holds a quote; quote the whole field and write the quote twice ("")',
     );
   });
 
@@ -441,7 +441,24 @@ describe("runEtl with a CSV ticket export", () => {
 
     // Assess
     expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toMatch(/^the CSV cannot be parsed: .*quote/i);
+    expect((error as Error).message).toBe(
+      'the CSV cannot be parsed: line 2: a quoted field is never closed (a " is missing, or the file was cut short)',
+    );
+  });
+
+  it("says in plain words that a quoted field has text after its closing quote", async () => {
+    const csv = await writeFixture(
+      fixtures.dir,
+      "after-quote.csv",
+      'assignment_group,short_description,description\nA,"VPN" drops,x\n',
+    );
+
+    const error = await run(csv).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe(
+      'the CSV cannot be parsed: line 2: a quoted field has text after its closing quote; a quote inside a field must be written twice ("")',
+    );
+    expect((error as Error).message).not.toContain("trimable");
   });
 
   it("names a missing column and lists the ones there are", async () => {

@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -114,6 +114,152 @@ describe("npm run evaluate", () => {
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining("does not exist") });
     expect(oneLabel.code).toBe(1);
     expect(oneLabel.stderr).toMatch(/^error: .*label/m);
+  });
+
+  it("says which labels the ETL left out and why, in the terminal, the JSON and the page, as npm run etl does", async () => {
+    // Prepare: Identity has 30 documents, under the default minimum of 50.
+    const target = join(dir, "left-out");
+
+    // Act
+    const result = await run("evaluate", [
+      ...["--input", csv, "--out", target, "--label-column", "group", "--text-columns", "title"],
+    ]);
+
+    // Assess
+    const etl = await run("etl", [
+      ...[
+        "--input",
+        csv,
+        "--out",
+        join(dir, "left-out-etl"),
+        "--label-column",
+        "group",
+        "--text-columns",
+        "title",
+      ],
+    ]);
+    const line = "left out (fewer than 50 documents): Identity (30)";
+    expect(etl.stdout).toContain(line);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(line);
+    const json = JSON.parse(await readFile(join(target, "evaluation.json"), "utf8"));
+    expect(json.prepared).toEqual({
+      min_docs_per_label: 50,
+      left_out_labels: [{ label: "Identity", documents: 30 }],
+      warnings: [],
+    });
+    expect(await readFile(join(target, "evaluation.html"), "utf8")).toContain(line);
+  });
+
+  it("takes the ETL's --delimiter and --merge-label-variants, and warns about label variants as it does", async () => {
+    // Prepare: a semicolon export whose team is spelled two ways.
+    const rows = ["team;text"];
+    for (let i = 0; i < 110; i++)
+      rows.push(`${i % 2 ? "Network" : "NETWORK"};vpn ${i} drops`, `Storage;disk ${i} full`);
+    const variants = join(dir, "variants.csv");
+    await writeFile(variants, `${rows.join("\n")}\n`);
+    const args = [
+      "--input",
+      variants,
+      "--label-column",
+      "team",
+      "--text-columns",
+      "text",
+      "--delimiter",
+      ";",
+    ];
+
+    // Act
+    const separate = await run("evaluate", [...args, "--out", join(dir, "variants-separate")]);
+    const merged = await run("evaluate", [
+      ...args,
+      "--merge-label-variants",
+      "--out",
+      join(dir, "variants-merged"),
+    ]);
+
+    // Assess
+    expect(separate.code).toBe(0);
+    expect(separate.stdout).toContain(
+      "warning: labels that differ only in case or spacing are separate classes",
+    );
+    expect(separate.stdout).toContain("3 labels");
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toContain("2 labels");
+    expect(merged.stdout).toContain('were merged into "NETWORK"');
+  });
+
+  it("says every label was told apart instead of listing 'weakest' labels at 100%", async () => {
+    const rows = ["team,text"];
+    for (let i = 0; i < 60; i++)
+      rows.push(`Network,vpn router switch ${i}`, `Storage,disk volume backup ${i}`);
+    const easy = join(dir, "easy.csv");
+    await writeFile(easy, `${rows.join("\n")}\n`);
+
+    const result = await run("evaluate", [
+      ...["--input", easy, "--label-column", "team", "--text-columns", "text", "--out", join(dir, "easy")],
+    ]);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("every label was told apart on every test document (F1 100%)");
+    expect(result.stdout).not.toContain("weakest labels");
+  });
+
+  it("answers a wrong --out or --input with a message, not a stack trace, and leaves nothing behind", async () => {
+    // Prepare
+    const file = join(dir, "a-file.txt");
+    await writeFile(file, "not a folder");
+    const rawFolder = join(dir, "raw-export");
+    await mkdir(rawFolder);
+    await writeFile(join(rawFolder, "export.csv"), 'number,short_description\nINC1,"unclosed\n');
+    const used = join(dir, "evaluation"); // written by the first test of this file
+    const failedOut = join(dir, "never-written");
+
+    // Act
+    const toFile = await run("evaluate", ["--input", csv, "--out", file]);
+    const etlToFile = await run("etl", ["--input", csv, "--out", file]);
+    const notEtlOutput = await run("evaluate", ["--input", rawFolder, "--out", join(dir, "raw-out")]);
+    const again = await run("evaluate", [
+      "--input",
+      csv,
+      "--out",
+      used,
+      "--label-column",
+      "group",
+      "--text-columns",
+      "title",
+    ]);
+    const failing = await run("etl", [
+      "--input",
+      join(dir, "one-label.csv"),
+      "--out",
+      failedOut,
+      "--label-column",
+      "group",
+      "--text-columns",
+      "title",
+    ]);
+
+    // Assess
+    for (const result of [toFile, etlToFile, notEtlOutput, again, failing]) {
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(result.stderr).not.toContain("unexpected failure");
+    }
+    expect(toFile).toMatchObject({
+      code: 2,
+      stderr: `error: --out ${file} is a file; name a folder (it is created when missing)\n`,
+    });
+    expect(etlToFile.code).toBe(2);
+    expect(etlToFile.stderr).toContain("is a file; name a folder");
+    expect(notEtlOutput.code).toBe(1);
+    expect(notEtlOutput.stderr).toContain(
+      'is not a "label,text" record as the ETL writes them: give a ticket export as --input (the .csv file itself), or a folder that npm run etl wrote',
+    );
+    expect(existsSync(join(dir, "raw-out"))).toBe(false);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("already holds confusion-matrix.svg, evaluation.html, evaluation.json");
+    expect(failing.code).toBe(1);
+    expect(existsSync(failedOut)).toBe(false);
   });
 
   const browserTest = existsSync(CHROMIUM) || process.env.CI ? it : it.skip;
