@@ -18,6 +18,7 @@ import { batchLayout } from "../../contract/data-layout";
 import { cutPoint } from "../etl/documents";
 import { InputError } from "../etl/errors";
 import { makeRunId, type SourceObject } from "../etl/source";
+import { conversionWarning, decodeExport } from "../etl/text-encoding";
 import {
   describeClassifier,
   isAwsError,
@@ -212,7 +213,8 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
     const named = object.Metadata?.["classifier-arn"] ?? config.classifierArn;
     if (named !== undefined && !isClassifierArn(named))
       throw new InputError(`classifier-arn ${named} is not a document classifier ARN`);
-    const { tickets, repeated } = parseBacklog((await object.Body?.transformToString("utf8")) ?? "", {
+    const exported = decodeExport((await object.Body?.transformToByteArray()) ?? new Uint8Array());
+    const { tickets, repeated } = parseBacklog(exported.text, {
       idColumn: config.idColumn,
       textColumns: config.textColumns,
       settings: { id: "the batch_id_column variable", text: "the csv_text_columns variable" },
@@ -298,6 +300,7 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
       text: [
         `The backlog s3://${source.bucket}/${source.key} is being classified (batch ${batchId}, job ${jobId}).`,
         `Tickets: ${tickets.length}; classifier: ${classifierArn}.`,
+        ...(conversionWarning(exported.encoding) ? [`Note: ${conversionWarning(exported.encoding)}.`] : []),
         ...(empty > 0
           ? [`Empty tickets (no text, not sent, no cost; flagged for review in the results): ${empty}.`]
           : []),

@@ -11,6 +11,13 @@ import { createInterface } from "node:readline";
 import { BlockDecodePool } from "./bzip2";
 import { InputError } from "./errors";
 import { convertSeossZip, type IgnoredEntry, type MemberSummary, type SeossProgress } from "./seoss";
+import {
+  conversionWarning,
+  convertToUtf8,
+  detectFileEncoding,
+  type ExportEncoding,
+  encodingByBom,
+} from "./text-encoding";
 import { convertTicketCsv, TICKETS_FILE, type TicketCsvSummary } from "./ticket-csv";
 
 export interface ComprehendLimits {
@@ -172,14 +179,12 @@ export async function detectInputKind(path: string, name: string): Promise<Input
     throw new InputError(`${display} is ${other.what}, not a zip archive or a CSV text file; ${other.fix}`);
   if (/\.zip$/i.test(name)) throw new InputError(`${display} is not a zip archive`);
   if (sample.length === 0) throw new InputError(`${display} is empty`);
-  let text = true;
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(sample, { stream: true });
-  } catch {
-    text = false;
-  }
-  if (!text || sample.includes(0)) {
-    throw new InputError(`${display} is neither a zip archive nor a UTF-8 CSV text file`);
+  // A text export in any encoding is a CSV here (convertCsvInput converts it); NUL bytes without a UTF-16 byte
+  // order mark are not text.
+  if (sample.includes(0) && !encodingByBom(sample)) {
+    throw new InputError(
+      `${display} is neither a zip archive nor a CSV text file (it holds binary data); export the tickets as CSV`,
+    );
   }
   return "csv";
 }
@@ -194,6 +199,7 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
   let members: MemberSummary[] | undefined;
   let csv: TicketCsvSummary | undefined;
   let ignored: IgnoredEntry[] = [];
+  let encodingWarning: string | undefined;
   // Documents per label per output file: a left-out label may share a file with kept ones (CSV input).
   const fileLabels = new Map<string, Map<string, number>>();
   if (kind === "seoss-zip") {
@@ -215,8 +221,9 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
       fileLabels.set(member.output_file as string, new Map([[member.label, member.documents]]));
     }
   } else {
-    const { summary, labels } = await convertCsvInput(request);
+    const { summary, labels, encoding } = await convertCsvInput(request);
     csv = summary;
+    encodingWarning = conversionWarning(encoding);
     fileLabels.set(TICKETS_FILE, labels);
   }
 
@@ -287,7 +294,7 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
       : {}),
     ...(csv ? { csv } : {}),
     ignored_entries: ignored,
-    warnings: csv ? labelVariantWarnings(csv) : [],
+    warnings: [...(encodingWarning ? [encodingWarning] : []), ...(csv ? labelVariantWarnings(csv) : [])],
     output: {
       files,
       bytes: outputBytes,
@@ -308,9 +315,16 @@ function labelVariantWarnings(csv: TicketCsvSummary): string[] {
 
 async function convertCsvInput(
   request: EtlRequest,
-): Promise<{ summary: TicketCsvSummary; labels: Map<string, number> }> {
+): Promise<{ summary: TicketCsvSummary; labels: Map<string, number>; encoding: ExportEncoding }> {
   const { settings } = request;
-  return convertTicketCsv(request.inputPath, {
+  const encoding = await detectFileEncoding(request.inputPath);
+  if (!encoding) throw new InputError(`${basename(request.inputName)} is not a CSV text file`);
+  let inputPath = request.inputPath;
+  if (encoding !== "utf-8") {
+    inputPath = join(request.workDir, "export.utf8.csv");
+    await convertToUtf8(request.inputPath, encoding, inputPath);
+  }
+  const converted = await convertTicketCsv(inputPath, {
     outDir: request.outDir,
     labelColumn: settings.labelColumn,
     textColumns: settings.textColumns,
@@ -320,6 +334,8 @@ async function convertCsvInput(
     maxDocBytes: settings.maxDocBytes,
     onProgress: (progress) => request.onProgress?.({ phase: "csv", ...progress }),
   });
+  if (inputPath !== request.inputPath) await rm(inputPath, { force: true });
+  return { ...converted, encoding };
 }
 
 /** The label field of one of our records (RFC 4180: quoted when it holds a comma or quote). */

@@ -35,7 +35,10 @@ const ROLE = "arn:aws:iam::111122223333:role/itsr-comprehend-batch-access";
 const source = { bucket: "data", key: "batch_input/backlog.csv", versionId: "v1" };
 
 const text = (value: string) =>
-  ({ transformToString: async () => value }) as unknown as GetObjectCommandOutput["Body"];
+  ({
+    transformToString: async () => value,
+    transformToByteArray: async () => Buffer.from(value),
+  }) as unknown as GetObjectCommandOutput["Body"];
 const bytes = (value: Uint8Array) =>
   ({
     transformToByteArray: async () => value,

@@ -80,7 +80,8 @@ describe("batch handler", () => {
     s3.on(GetObjectCommand).resolves({
       ContentLength: 60,
       Body: {
-        transformToString: async () => "number,short_description,description\nINC1,VPN down,cannot connect\n",
+        transformToByteArray: async () =>
+          Buffer.from("number,short_description,description\nINC1,VPN down,cannot connect\n"),
       },
     } as never);
     comprehend.on(StartDocumentClassificationJobCommand).resolves({ JobId: "job-1", JobArn: "arn:job-1" });

@@ -5,6 +5,7 @@ import {
   readPredictions,
   resultRow,
 } from "../../../functions/batch/results";
+import { decodeExport } from "../../../functions/etl/text-encoding";
 import {
   DOCUMENTED_MULTI_CLASS_LINES,
   DOCUMENTED_MULTI_LABEL_LINES,
@@ -139,5 +140,26 @@ describe("the results of a backlog", () => {
 
   it("names an archive that is not one instead of writing wrong results", async () => {
     await expect(readPredictions(Buffer.from("nope"))).rejects.toThrow(PredictionsError);
+  });
+});
+
+describe("a backlog export's encoding", () => {
+  it("reads UTF-8 as it is, and Windows-1252 or UTF-16 with a byte order mark converted, saying which", () => {
+    const utf8 = decodeExport(Buffer.from("number,text\nINC1,écran\n"));
+    const cp1252 = decodeExport(
+      Buffer.from([...Buffer.from("number,text\nINC1,"), 0xe9, ...Buffer.from("cran\n")]),
+    );
+    const utf16 = decodeExport(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("number,text\nINC1,écran\n", "utf16le")]),
+    );
+
+    expect([utf8, cp1252, utf16].map((decoded) => decoded.text)).toEqual(
+      Array(3).fill("number,text\nINC1,écran\n"),
+    );
+    expect([utf8, cp1252, utf16].map((decoded) => decoded.encoding)).toEqual([
+      "utf-8",
+      "windows-1252",
+      "utf-16le",
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildFixtureSet, corrupt, type FixtureSet, writeFixture } from "../../fixtures/etl/fixture-set";
@@ -185,6 +185,45 @@ describe("npm run etl", () => {
     expect(result.stdout).toContain("  Network Team: 9");
     expect(result.stdout).toContain("CSV delimiter: tab (as given)");
     expect(result.stdout).toContain('were merged into "Network Team"');
+  });
+
+  it.each([
+    [
+      "Windows-1252 (Excel's CSV on Western Windows)",
+      "windows-1252",
+      "not UTF-8; it was read as Windows-1252",
+    ],
+    ["UTF-16 with a byte order mark (Excel's Unicode Text)", "utf-16le", "UTF-16LE (with a byte order mark"],
+  ])("converts an export in %s, keeping its accents, and says so", async (_, encoding, said) => {
+    // Prepare: the same export as bytes in that encoding.
+    const rows = ["assignment_group,short_description"];
+    for (let i = 0; i < 3; i++) rows.push(`Réseau,Wi-Fi coupé ${i}`, `Poste de travail,écran noir ${i}`);
+    const text = `${rows.join("\r\n")}\r\n`;
+    const bytes =
+      encoding === "utf-16le"
+        ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")])
+        : Buffer.from([...text].map((c) => (c === "é" ? 0xe9 : c.charCodeAt(0))));
+    const input = join(fixtures.dir, `export-${encoding}.csv`);
+    await writeFile(input, bytes);
+    const out = await mkdtemp(join(fixtures.dir, "out-"));
+
+    // Act
+    const result = await etl([
+      "--input",
+      input,
+      "--out",
+      out,
+      "--min-docs-per-label",
+      "2",
+      "--text-columns",
+      "short_description",
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("  Réseau: 3");
+    expect(result.stdout).toContain(said);
+    expect(await readFile(join(out, "tickets.csv"), "utf8")).toContain("Wi-Fi coupé 0");
   });
 
   it("counts SEOSS bug reports without a summary or description, by reason", async () => {

@@ -241,7 +241,7 @@ describe("runEtl rejects unusable input", () => {
 
     // Act / Assess
     expect((await failure(png)).message).toBe(
-      "picture.png is neither a zip archive nor a UTF-8 CSV text file",
+      "picture.png is neither a zip archive nor a CSV text file (it holds binary data); export the tickets as CSV",
     );
   });
 
