@@ -91,9 +91,9 @@ describe("training stack", () => {
 
   it("lets the pipeline merge label variants as npm run etl -- --merge-label-variants does, off by default", () => {
     const etl = resourcesOf(training, "aws_lambda_function").find(([, fn]) => fn.file_system_config);
-    const variables = (etl?.[1].environment as { variables: Record<string, string> }).variables;
+    const variables = (etl?.[1].environment as { variables: Record<string, string> } | undefined)?.variables;
 
-    expect(variables.MERGE_LABEL_VARIANTS).toBe("${var.merge_label_variants}");
+    expect(variables?.MERGE_LABEL_VARIANTS).toBe("${var.merge_label_variants}");
     expect(training.variable.merge_label_variants).toMatchObject({ type: "bool", default: false });
   });
 
