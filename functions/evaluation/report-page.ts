@@ -6,6 +6,7 @@
 import { parse as parseVega, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { Evaluation } from "./evaluate";
+import { verdictOf } from "./verdict";
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 const LABEL_CHARACTERS = 32;
@@ -37,7 +38,11 @@ export function confusionMatrixSpec(evaluation: Evaluation, normalised: boolean)
   const scale = { domain: labels };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: normalised ? "Confusion matrix, % of each actual label" : "Confusion matrix, documents",
+    // The axes' own titles sat below long rotated labels, far from the matrix: the title says it instead.
+    title: {
+      text: normalised ? "Confusion matrix, % of each actual label" : "Confusion matrix, documents",
+      subtitle: "rows: the actual label; columns: the label the model predicted",
+    },
     data: { values: cells },
     width: cell * labels.length,
     height: cell * labels.length,
@@ -47,10 +52,10 @@ export function confusionMatrixSpec(evaluation: Evaluation, normalised: boolean)
         type: "nominal",
         sort: labels,
         scale,
-        title: "predicted label",
-        axis: { ...axis, labelAngle: -50 },
+        title: null,
+        axis: { ...axis, labelAngle: -50, orient: "top" },
       },
-      y: { field: "actual", type: "nominal", sort: labels, scale, title: "actual label", axis },
+      y: { field: "actual", type: "nominal", sort: labels, scale, title: null, axis },
     },
     layer: [
       {
@@ -100,6 +105,13 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
+/** What the model is, for a reader who does not build models. */
+function plainModel(evaluation: Evaluation): string {
+  return evaluation.model.kind.startsWith("Amazon Comprehend")
+    ? "Comprehend's trained classifier, tested on tickets it did not train on."
+    : "a quick local model that learns which words and word pairs point to which label, tested on tickets it did not learn from. Comprehend's own model is usually as good or better, so this is a floor, not a ceiling.";
+}
+
 export interface RenderedReport {
   readonly html: string;
   /** The counts heat map on its own. */
@@ -116,6 +128,7 @@ export async function renderReport(
     renderSvg(confusionMatrixSpec(evaluation, true)),
   ]);
   const m = evaluation.metrics;
+  const verdict = verdictOf(evaluation);
   const short = (label: string) =>
     label.length > LABEL_CHARACTERS ? `${label.slice(0, LABEL_CHARACTERS - 1)}…` : label;
   const rows = [...m.labels]
@@ -146,6 +159,7 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 table { border-collapse: collapse; } td, th { padding: 0.25rem 0.75rem; text-align: right; border-bottom: 1px solid #e5e7eb; }
 td:first-child, th:first-child { text-align: left; }
 .matrix { overflow-x: auto; } .note { color: #6b7280; font-size: 0.9rem; }
+#verdict { font-size: 1.1rem; } dl#glossary dt { font-weight: bold; float: left; clear: left; width: 8rem; } dl#glossary dd { margin-left: 8.5rem; }
 </style>
 </head>
 <body>
@@ -157,7 +171,17 @@ td:first-child, th:first-child { text-align: left; }
 <div>documents<strong>${evaluation.documents.toLocaleString("en-US")}</strong></div>
 <div>labels<strong>${evaluation.labels.length}</strong></div>
 </div>
-${note ? `<p id="comparison"><strong>${escapeHtml(note)}</strong></p>\n` : ""}<p class="note">${escapeHtml(evaluation.model.kind)}; ${escapeHtml(evaluation.split.method)}: ${escapeHtml(evaluation.split.why)}. A local baseline: Comprehend's own model is usually as good or better.</p>
+<p id="verdict"><strong>${escapeHtml(verdict.verdict)}</strong> ${escapeHtml(verdict.reason)}</p>
+${note ? `<p id="comparison"><strong>${escapeHtml(note)}</strong></p>\n` : ""}<p class="note">The model: ${escapeHtml(plainModel(evaluation))} Technically: ${escapeHtml(evaluation.model.kind)}; ${escapeHtml(evaluation.split.method)}: ${escapeHtml(evaluation.split.why)}.</p>
+<dl id="glossary" class="note">
+<dt>accuracy</dt><dd>the share of test tickets given their actual label.</dd>
+<dt>precision</dt><dd>of the tickets the model gave a label, the share that really had it.</dd>
+<dt>recall</dt><dd>of the tickets that had a label, the share the model found.</dd>
+<dt>F1</dt><dd>precision and recall in one figure (their harmonic mean): high only when both are.</dd>
+<dt>macro-F1</dt><dd>the average F1 of the labels, each counting the same: a small team's label weighs as much as a big one's.</dd>
+<dt>weighted F1</dt><dd>the average F1 weighted by each label's tickets: dominated by the big labels.</dd>
+<dt>support</dt><dd>how many test tickets had the label.</dd>
+</dl>
 <h2>Per label, weakest first</h2>
 <table id="per-label"><thead><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead>
 <tbody>

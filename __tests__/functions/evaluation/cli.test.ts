@@ -299,6 +299,20 @@ describe("npm run evaluate", () => {
         const cells = await page.locator(".matrix svg path[aria-roledescription='rect mark']").count();
         expect(cells).toBe(2 * TEAMS.length * TEAMS.length);
         expect(await page.locator("#per-label tbody tr").count()).toBe(TEAMS.length);
+        // Words a service-desk lead can act on: a verdict with its reason, and what each figure means.
+        expect(await page.textContent("#verdict")).toMatch(
+          /^(Good enough to train|Train, but|Fix these labels)/,
+        );
+        const glossary = await page.textContent("#glossary");
+        for (const word of ["macro-F1", "weighted F1", "support"]) expect(glossary).toContain(word);
+        // The matrix says which axis is which right above it, not below a wall of rotated labels.
+        expect(matrixText.join(" ")).toContain(
+          "rows: the actual label; columns: the label the model predicted",
+        );
+        const subtitle = page.locator("#matrix-counts svg text", { hasText: "rows: the actual label" });
+        const grid = page.locator("#matrix-counts svg path[aria-roledescription='rect mark']").first();
+        const [titleBox, cellBox] = [await subtitle.boundingBox(), await grid.boundingBox()];
+        expect((cellBox?.y ?? 0) - (titleBox?.y ?? 0)).toBeLessThan(300);
       } finally {
         await browser.close();
       }

@@ -1,4 +1,6 @@
+import type { Evaluation } from "../../../functions/evaluation/evaluate";
 import { computeMetrics } from "../../../functions/evaluation/metrics";
+import { verdictOf } from "../../../functions/evaluation/verdict";
 
 describe("computeMetrics", () => {
   it("matches hand-computed precision, recall and F1, with a label never predicted", () => {
@@ -47,5 +49,43 @@ describe("computeMetrics", () => {
 
   it("refuses predictions that do not line up with the truth", () => {
     expect(() => computeMetrics(["A", "B"], [0, 1], [0])).toThrow("differ in length");
+  });
+});
+
+describe("the page's verdict", () => {
+  const evaluation = (f1s: Record<string, number>, macroF1: number) =>
+    ({
+      metrics: {
+        macroF1,
+        labels: Object.entries(f1s).map(([label, f1]) => ({
+          label,
+          f1,
+          precision: f1,
+          recall: f1,
+          support: 10,
+          predicted: 10,
+        })),
+      },
+      mostConfused: [{ actual: "Printers", predicted: "Hardware", count: 7, share: 0.7, examples: [] }],
+    }) as unknown as Evaluation;
+
+  it("says good enough to train when every label is told apart well", () => {
+    expect(verdictOf(evaluation({ Network: 0.9, Hardware: 0.85 }, 0.875)).verdict).toBe(
+      "Good enough to train.",
+    );
+  });
+
+  it("names the weak labels and what they are taken for when the average hides them", () => {
+    const { verdict, reason } = verdictOf(evaluation({ Network: 0.95, Hardware: 0.9, Printers: 0.3 }, 0.72));
+
+    expect(verdict).toBe("Train, but look at the weakest labels first.");
+    expect(reason).toContain("Printers (30.0%) is mostly missed; Printers is most often taken for Hardware");
+  });
+
+  it("says fix the labels first below half", () => {
+    const { verdict, reason } = verdictOf(evaluation({ Network: 0.4, Hardware: 0.3 }, 0.35));
+
+    expect(verdict).toBe("Fix these labels first.");
+    expect(reason).toContain("Macro-F1 is 35.0%");
   });
 });
