@@ -3,7 +3,7 @@
  * Terraform that records apply and destroy: the refusals, the data stack's deletion, --var, retraining and
  * rollback, and every documented script's help. (A file of its own, so that jest runs it beside the other.)
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARN } from "../fixtures/notify/classifiers";
 import { trainingFinishedEmail } from "./documented-commands";
@@ -178,6 +178,23 @@ describe("before anything else", () => {
       "terraform.tfvars sets region to sa-east-1, where Amazon Comprehend custom classification is not available. Nothing was changed. Choose one of: us-east-2, us-east-1,",
     );
     expect(project.recorded()).toEqual([]);
+  });
+});
+
+describe("a teammate's fresh clone", () => {
+  it("can initialize a stack for the guides' terraform output commands with the two commands the guide gives", () => {
+    // The guide's commands as written (with the local backend here: the S3 backend needs an account), with the
+    // provider from the offline mirror as on this machine.
+    const mirror = existsSync("/opt/tf-plugins")
+      ? `TF_CLI_CONFIG_FILE=${join(repoRoot, "terraform", "offline.tfrc")} `
+      : "";
+
+    const result = project.run(
+      `npm run synth && ${mirror}terraform -chdir=cdktf.out/stacks/training init -input=false`,
+    );
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Terraform has been successfully initialized!");
   });
 });
 
