@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -56,6 +57,15 @@ export class ProjectCopy {
       copyFileSync(join(repoRoot, file), join(this.dir, file));
     }
     symlinkSync(join(repoRoot, "node_modules"), join(this.dir, "node_modules"));
+    // The project's own synth, when there is one (`npm run plan` leaves it): the copy's first command reuses it
+    // if it was made from the same sources and settings, as a user's second command does, and synthesizes
+    // otherwise. Terraform's working files stay behind.
+    if (existsSync(join(repoRoot, "cdktf.out", "manifest.json"))) {
+      cpSync(join(repoRoot, "cdktf.out"), join(this.dir, "cdktf.out"), {
+        recursive: true,
+        filter: (source) => !source.split("/").includes(".terraform"),
+      });
+    }
     this.logPath = join(this.dir, "recorded-terraform.jsonl");
     mkdirSync(pluginCache, { recursive: true });
     this.env = {

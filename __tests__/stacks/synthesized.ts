@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "cdktf";
+import { synthFingerprint } from "../../scripts/lib/synthesized-stacks";
 import type { StateBackendConfig } from "../../stacks/config";
-import { composeStacks } from "../../stacks/index";
 
 /** A synthesized stack as Terraform reads it (cdk.tf.json). */
 export interface StackJson {
@@ -20,18 +20,44 @@ export interface SynthesizedApp {
   readonly manifest: { stacks: Record<string, { dependencies: string[]; synthesizedStackPath: string }> };
 }
 
-/** Synthesizes the whole app into a temp dir, as `npm run synth` does into cdktf.out. */
+const root = join(__dirname, "..", "..");
+
+/**
+ * Synthesizes the whole app into a temp dir, as `npm run synth` does into cdktf.out. A synth of the same sources
+ * and backend is shared between test files (keyed by the digest `npm run synth` records, see
+ * scripts/lib/synthesized-stacks.ts): a dozen files each loading the provider's classes cost half a minute.
+ */
 export function synthesizeApp(backend: StateBackendConfig = { kind: "local" }): SynthesizedApp {
-  const outdir = mkdtempSync(join(tmpdir(), "cdktf-test-"));
-  const app = new App({ outdir, skipValidation: false });
-  composeStacks(app, backend);
-  app.synth();
+  const key = createHash("sha256")
+    .update(synthFingerprint(root, {}))
+    .update(JSON.stringify(backend))
+    .digest("hex")
+    .slice(0, 16);
+  const shared = join(tmpdir(), `cdktf-test-synth-${key}`);
+  const outdir = existsSync(join(shared, "manifest.json")) ? shared : synthesizeInto(shared, backend);
   const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8"));
   const stacks: Record<string, StackJson> = {};
   for (const [name, stack] of Object.entries(manifest.stacks as SynthesizedApp["manifest"]["stacks"])) {
     stacks[name] = JSON.parse(readFileSync(join(outdir, stack.synthesizedStackPath), "utf8"));
   }
   return { outdir, stacks, manifest };
+}
+
+function synthesizeInto(shared: string, backend: StateBackendConfig): string {
+  // Loaded only when a synth is needed: importing the stacks loads the provider's classes, seconds of a test.
+  const { App } = require("cdktf") as typeof import("cdktf");
+  const { composeStacks } = require("../../stacks/index") as typeof import("../../stacks/index");
+  const outdir = mkdtempSync(join(tmpdir(), "cdktf-test-"));
+  const app = new App({ outdir, skipValidation: false });
+  composeStacks(app, backend);
+  app.synth();
+  try {
+    // Complete before it is visible: a file running beside this one takes the shared synth whole or not at all.
+    renameSync(outdir, shared);
+    return shared;
+  } catch {
+    return outdir;
+  }
 }
 
 /** Every resource of a type, as [logical name, config] pairs. */
