@@ -8,6 +8,7 @@ import {
   ETL_DEFAULTS,
 } from "../contract/environment";
 import { AppStack, type AppStackProps } from "./app-stack";
+import { CostBudget } from "./constructs/cost-budget";
 import { type DataStore, dataStoreFromState } from "./constructs/data-store";
 import { NotificationTopic } from "./constructs/notification-topic";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
@@ -73,6 +74,29 @@ export class TrainingStack extends AppStack {
     });
 
     this.workSpace.allowOnly([this.pipeline.etl.role.arn]);
+
+    new CostBudget(this, "cost_budget", {
+      namePrefix: namePrefix.stringValue,
+      notificationEmail: notificationEmail.stringValue,
+      monthlyUsd: new TerraformVariable(this, "monthly_budget_usd", {
+        type: "number",
+        description:
+          "A monthly AWS Budgets cost budget in USD on the app's resources (their app tag), emailing notification_email at 80% of actual and 100% of forecast cost. 0: no budget.",
+        default: 0,
+        validation: [
+          {
+            condition: hcl("var.monthly_budget_usd >= 0"),
+            errorMessage: "monthly_budget_usd must be 0 (no budget) or a positive amount of US dollars.",
+          },
+        ],
+      }).numberValue,
+      activateTag: new TerraformVariable(this, "activate_cost_allocation_tag", {
+        type: "bool",
+        description:
+          "Activate the app tag as a cost allocation tag, which the budget filters on. Only the payer (management) account can, and only once the tag has reached billing data, about a day after the first deploy; otherwise activate it in the Billing console, Cost allocation tags.",
+        default: false,
+      }).booleanValue,
+    });
 
     this.outputs();
   }

@@ -31,6 +31,8 @@ const SERVICE_OF: readonly [RegExp, string][] = [
   [/^aws_efs_/, "elasticfilesystem"],
   [/^aws_api_gateway_/, "apigateway"],
   [/^aws_appautoscaling_/, "application-autoscaling"],
+  [/^aws_budgets_/, "budgets"],
+  [/^aws_ce_/, "ce"],
   [
     /^aws_(vpc|subnet|route_table|default_route_table|security_group|default_security_group|flow_log|vpc_endpoint|vpc_security_group_\w+)/,
     "ec2",

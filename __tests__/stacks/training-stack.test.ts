@@ -97,6 +97,36 @@ describe("training stack", () => {
     expect(training.variable.merge_label_variants).toMatchObject({ type: "bool", default: false });
   });
 
+  it("budgets the app's tagged costs when asked, alerting the operator at 80% actual and 100% forecast", () => {
+    const budget = one("aws_budgets_budget");
+
+    expect(budget).toMatchObject({
+      count: "${signum(var.monthly_budget_usd)}",
+      budget_type: "COST",
+      limit_amount: "${tostring(var.monthly_budget_usd)}",
+      limit_unit: "USD",
+      time_unit: "MONTHLY",
+      cost_filter: [{ name: "TagKeyValue", values: ["user:app$${var.name_prefix}"] }],
+    });
+    expect(budget.notification).toEqual([
+      expect.objectContaining({ notification_type: "ACTUAL", threshold: 80, threshold_type: "PERCENTAGE" }),
+      expect.objectContaining({
+        notification_type: "FORECASTED",
+        threshold: 100,
+        threshold_type: "PERCENTAGE",
+      }),
+    ]);
+    for (const notification of budget.notification as { subscriber_email_addresses: string[] }[]) {
+      expect(notification.subscriber_email_addresses).toEqual(["${var.notification_email}"]);
+    }
+    expect(training.variable.monthly_budget_usd?.default).toBe(0);
+    expect(one("aws_ce_cost_allocation_tag")).toMatchObject({
+      count: "${(var.activate_cost_allocation_tag == true) ? 1 : 0}",
+      tag_key: "app",
+      status: "Active",
+    });
+  });
+
   it("runs every function on Node.js 22 inside the VPC, with JSON logs kept for a set time", () => {
     const functions = resourcesOf(training, "aws_lambda_function");
     expect(functions).toHaveLength(4);
