@@ -13,6 +13,7 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-comprehend";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
 import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
 import { credentialProblem, projectStateSource, type StackOutputs, type StateSource } from "./lib/state";
@@ -49,8 +50,6 @@ export interface StatusDeps {
   readonly env: NodeJS.ProcessEnv;
 }
 
-const REPORTS_PREFIX = "reports/";
-
 function regionOf(outputs: StackOutputs | undefined, env: NodeJS.ProcessEnv): string {
   const arn = typeof outputs?.sns_topic_arn === "string" ? outputs.sns_topic_arn : "";
   const fromArn = arn.split(":")[3];
@@ -65,19 +64,21 @@ async function readJson(s3: S3Client, bucket: string, key: string): Promise<Reco
 }
 
 async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<RunFacts[]> {
-  const objects: { key: string; modified?: Date | undefined }[] = [];
-  const baselines = new Set<string>();
+  const objects: { runId: string; key: string; modified?: Date | undefined }[] = [];
+  const present = new Set<string>();
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: REPORTS_PREFIX, ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: DATA_PREFIXES.reports, ContinuationToken: token }),
     );
     for (const object of page.Contents ?? []) {
-      if (object.Key?.endsWith("/report.json") || object.Key?.endsWith("/rejected.json")) {
-        objects.push({ key: object.Key, modified: object.LastModified });
+      if (!object.Key) continue;
+      present.add(object.Key);
+      const runId = object.Key.slice(DATA_PREFIXES.reports.length).split("/")[0] as string;
+      const layout = runLayout(DATA_PREFIXES, runId);
+      if (object.Key === layout.reportKey || object.Key === layout.rejectedKey) {
+        objects.push({ runId, key: object.Key, modified: object.LastModified });
       }
-      // The baseline's evaluation.json and the trained model's comprehend-evaluation.json.
-      if (object.Key?.endsWith("evaluation.json")) baselines.add(object.Key);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -85,14 +86,10 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
     .sort((a, b) => (b.modified?.getTime() ?? 0) - (a.modified?.getTime() ?? 0))
     .slice(0, limit);
   return Promise.all(
-    newest.map(async ({ key, modified }) => {
-      const runId = key.slice(REPORTS_PREFIX.length).split("/")[0] as string;
-      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const json = JSON.parse((await body.Body?.transformToString("utf8")) ?? "{}") as Record<
-        string,
-        unknown
-      >;
-      if (key.endsWith("/rejected.json")) {
+    newest.map(async ({ runId, key, modified }) => {
+      const layout = runLayout(DATA_PREFIXES, runId);
+      const json = await readJson(s3, bucket, key);
+      if (key === layout.rejectedKey) {
         return {
           runId,
           lastModified: modified,
@@ -100,13 +97,15 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
         };
       }
       const input = json.input as { name?: string } | undefined;
-      const baselineKey = key.replace(/report\.json$/, "evaluation.json");
-      const baseline = baselines.has(baselineKey) ? await readJson(s3, bucket, baselineKey) : undefined;
-      const metrics = baseline?.metrics as { macroF1?: number } | undefined;
-      const modelKey = key.replace(/report\.json$/, "comprehend-evaluation.json");
-      const model = baselines.has(modelKey) ? await readJson(s3, bucket, modelKey) : undefined;
+      // The ETL's baseline and the trained model's report, beside the run's report when they exist.
+      const baseline = present.has(layout.baseline.json)
+        ? await readJson(s3, bucket, layout.baseline.json)
+        : undefined;
+      const model = present.has(layout.model.json)
+        ? await readJson(s3, bucket, layout.model.json)
+        : undefined;
       return {
-        baselineMacroF1: metrics?.macroF1,
+        baselineMacroF1: (baseline?.metrics as { macroF1?: number } | undefined)?.macroF1,
         comprehendMacroF1: (model?.metrics as { macroF1?: number } | undefined)?.macroF1,
         runId,
         lastModified: modified,
