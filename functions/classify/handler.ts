@@ -1,7 +1,9 @@
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { ClassifyDocumentCommand, ComprehendClient } from "@aws-sdk/client-comprehend";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 import { CLASSIFY_ENVIRONMENT } from "../../contract/environment";
-import { readContract, readPositiveInt } from "../shared/config";
+import { readContract, readFraction, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import {
   answerForComprehendError,
@@ -13,9 +15,16 @@ import {
   successResponse,
   truncateUtf8,
 } from "./core";
+import { recordAnswer } from "./metrics";
 
 const config = readContract(CLASSIFY_ENVIRONMENT);
 const retryAfterSeconds = readPositiveInt("RETRY_AFTER_SECONDS", config.RETRY_AFTER_SECONDS, 60);
+const reviewThreshold = readFraction(
+  "REVIEW_THRESHOLD",
+  config.REVIEW_THRESHOLD ?? String(DEFAULT_REVIEW_THRESHOLD),
+);
+// Namespace and service from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME, set by the stack.
+const metrics = new Metrics({ namespace: config.POWERTOOLS_METRICS_NAMESPACE });
 const logger = createLogger("classify");
 // The SDK's standard retry mode already backs off on throttling; what still fails after that is reported as 429.
 const comprehend = new ComprehendClient({});
@@ -27,6 +36,8 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
     return await classify(event);
   } finally {
     logger.resetKeys();
+    // Refused requests have no answer to count; publishing nothing would only log a warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 };
 
@@ -58,6 +69,7 @@ async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
     );
     const classes = rankClasses(result.Classes?.length ? result.Classes : result.Labels);
     logger.info("classified", { top_class: classes[0]?.Name, top_score: classes[0]?.Score });
+    recordAnswer(metrics, classes[0], reviewThreshold);
     return successResponse(classes, fitted.truncated);
   } catch (error) {
     const answer = answerForComprehendError(error, retryAfterSeconds);

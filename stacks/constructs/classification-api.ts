@@ -14,6 +14,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn, Op } from "cdktf";
 import { Construct } from "constructs";
 import { CLASSIFY_ENVIRONMENT, environmentFor } from "../../contract/environment";
+import { metricsNamespace } from "../../contract/metrics";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 /** The original sample's path, which its clients already call. */
@@ -63,7 +64,11 @@ export class ClassificationApi extends Construct {
       memorySize: 512,
       // API Gateway gives up after 29 s; leave the SDK's retries room inside that.
       timeoutSeconds: 25,
-      environment: environmentFor(CLASSIFY_ENVIRONMENT, { ENDPOINT_ARN: props.endpointArn }),
+      environment: environmentFor(CLASSIFY_ENVIRONMENT, {
+        ENDPOINT_ARN: props.endpointArn,
+        // Read by Powertools' Metrics itself: the answers' embedded metrics land in the app's own namespace.
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.namePrefix),
+      }),
       statements: [
         { sid: "Classify", actions: ["comprehend:ClassifyDocument"], resources: [props.endpointArn] },
       ],

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-comprehend";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
+import { DOCUMENTED_EXAMPLE, emfProblems } from "../../fixtures/metrics/embedded-metric-format";
 
 const ENDPOINT_ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-classifier";
 const fixtures = join(__dirname, "../../fixtures/classify");
@@ -38,6 +39,8 @@ let handler: (
 
 beforeAll(async () => {
   process.env.ENDPOINT_ARN = ENDPOINT_ARN;
+  process.env.POWERTOOLS_METRICS_NAMESPACE = "itsr/classifier";
+  process.env.POWERTOOLS_SERVICE_NAME = "classify";
   ({ handler } = await import("../../../functions/classify/handler"));
 });
 
@@ -247,5 +250,92 @@ describe("classify handler configuration", () => {
     } finally {
       process.env.ENDPOINT_ARN = saved;
     }
+  });
+});
+
+describe("the classify function's metrics", () => {
+  /** What the function writes to standard output during one call, parsed where it is JSON. */
+  async function emfLinesOf(event: APIGatewayProxyEvent): Promise<Record<string, unknown>[]> {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await handler(event, context);
+    } finally {
+      spy.mockRestore();
+    }
+    return written
+      .flatMap((chunk) => chunk.split("\n"))
+      .filter((line) => line.trim().startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((document) => "_aws" in document);
+  }
+
+  it("checks documents against the specification's own example first", () => {
+    expect(emfProblems(DOCUMENTED_EXAMPLE)).toEqual([]);
+    expect(
+      emfProblems({
+        _aws: {
+          Timestamp: 1,
+          CloudWatchMetrics: [{ Namespace: "n", Dimensions: [["d"]], Metrics: [{ Name: "m" }] }],
+        },
+      }),
+    ).toEqual([
+      "dimension d is not a string member of the root",
+      "metric m has no numeric value in the root",
+    ]);
+  });
+
+  it("writes the answer, its low-confidence flag and its label in the embedded metric format, without the ticket's text", async () => {
+    // Prepare: the top class scores below the review threshold.
+    comprehend.on(ClassifyDocumentCommand).resolves({
+      Classes: [
+        { Name: "HIVE", Score: 0.42 },
+        { Name: "SPARK", Score: 0.38 },
+      ],
+    });
+    const text = "Hive query hangs on the ORC table of team Zeta";
+
+    // Act
+    const documents = await emfLinesOf(post(JSON.stringify({ Text: text })));
+
+    // Assess
+    expect(documents.length).toBeGreaterThan(0);
+    for (const document of documents) expect(emfProblems(document)).toEqual([]);
+    const byMetric = Object.fromEntries(
+      documents.flatMap((document) =>
+        (
+          document._aws as {
+            CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+          }
+        ).CloudWatchMetrics.flatMap((directive) =>
+          directive.Metrics.map((metric) => [
+            metric.Name,
+            { directive, value: document[metric.Name], document },
+          ]),
+        ),
+      ),
+    );
+    expect(byMetric.Answers?.value).toBe(1);
+    expect(byMetric.LowConfidenceAnswers?.value).toBe(1);
+    expect(byMetric.AnswersByLabel?.value).toBe(1);
+    expect(byMetric.AnswersByLabel?.document.label).toBe("HIVE");
+    expect(byMetric.AnswersByLabel?.directive.Dimensions).toEqual([["service", "label"]]);
+    expect(byMetric.Answers?.directive.Namespace).toBe("itsr/classifier");
+    const everything = JSON.stringify(documents);
+    for (const word of ["Zeta", "ORC", "hangs"]) expect(everything).not.toContain(word);
+  });
+
+  it("counts a confident answer as not low-confidence, and writes nothing for a refused request", async () => {
+    comprehend.on(ClassifyDocumentCommand).resolves(classifierAnswer);
+
+    const confident = await emfLinesOf(baseEvent);
+    const refused = await emfLinesOf(post(null));
+
+    const low = confident.find((document) => "LowConfidenceAnswers" in document);
+    expect(low?.LowConfidenceAnswers).toBe(0);
+    expect(refused).toEqual([]);
   });
 });

@@ -1,0 +1,21 @@
+/**
+ * The classify function's metrics, in CloudWatch's embedded metric format (Powertools for AWS Lambda's Metrics):
+ * the names the function writes and the dashboard, alarms and drift check read, written once.
+ */
+
+/** The namespace of an app's metrics: one per deployment, so two apps in an account never mix. */
+export function metricsNamespace(namePrefix: string): string {
+  return `${namePrefix}/classifier`;
+}
+
+export const CLASSIFY_METRICS = {
+  /** Every answer with a label (dimension: service). */
+  answers: "Answers",
+  /** Answers whose top score is below the review threshold (dimension: service). */
+  lowConfidence: "LowConfidenceAnswers",
+  /** Answers per predicted label (dimensions: service, label): the label mix over time. */
+  answersByLabel: "AnswersByLabel",
+} as const;
+
+/** The dimension that names the predicted label. */
+export const LABEL_DIMENSION = "label";
