@@ -371,7 +371,8 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
     );
     if (init !== 0) return stopped(io, ordered, index, `terraform init failed for ${stack.name}`);
     const outputs = stack.name === "data" && destroysData ? await state.outputs("data") : undefined;
-    if (stack.name === "data" && destroysData) {
+    // Only a deployed bucket gets the setting: a targeted apply without one in state would create it.
+    if (outputs) {
       // The provider empties a bucket on destroy only when force_destroy = true is already in the state: "there
       // must be a successful terraform apply run before a destroy is required to update this value in the
       // resource state" (aws_s3_bucket, AWS provider docs). Without it, a bucket with data refuses to go after

@@ -137,6 +137,18 @@ describe("destroying stacks out of order", () => {
     expect(project.deployed()).toEqual([]);
   });
 
+  it("applies nothing when the data stack is not deployed: a targeted apply would create the bucket", () => {
+    project.writeTfvars(
+      project.tfvars().replace(/^bucket_force_destroy\s*=\s*false/m, "bucket_force_destroy = true"),
+    );
+
+    const result = project.run("npm run destroy -- data --auto-approve");
+
+    expect(result.status).toBe(0);
+    expect(project.changes("apply")).toEqual([]);
+    expect(project.deployed()).toEqual([]);
+  });
+
   it("without that first step, the recording Terraform fails on the bucket as the provider does", () => {
     // The same state, destroyed straight away with the setting only in the variables file.
     project.seedDeployed(["data"]);
