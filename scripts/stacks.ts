@@ -377,7 +377,7 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
       // must be a successful terraform apply run before a destroy is required to update this value in the
       // resource state" (aws_s3_bucket, AWS provider docs). Without it, a bucket with data refuses to go after
       // everything that protects it is gone. So the setting is applied to the bucket alone first: an in-place
-      // change of state, no API call, nothing deleted.
+      // change of state: AWS is read (refresh), nothing in it is changed or deleted.
       io.out(
         "First bucket_force_destroy = true goes into the data stack's state (nothing is deleted by this step): the provider empties a bucket on destroy only once the setting is in state.",
       );

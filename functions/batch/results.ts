@@ -125,7 +125,7 @@ export async function readPredictions(archive: Uint8Array): Promise<Predictions>
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: unknown) => chunks.push(chunk as Buffer));
       stream.on("end", () => {
-        // Comprehend names the file after the input ("documents.txt.out"); any regular file holds predictions.
+        // The documentation names no file ("a text file with the output"): every regular file is read.
         if (header.type === "file" || header.type === undefined) {
           for (const [n, text] of Buffer.concat(chunks).toString("utf8").split(/\r?\n/).entries()) {
             if (text.trim() === "") continue;

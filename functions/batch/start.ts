@@ -7,6 +7,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import {
   type ComprehendClient,
+  type DocumentClassificationJobProperties,
   type DocumentClassifierProperties,
   paginateListDocumentClassificationJobs,
   StartDocumentClassificationJobCommand,
@@ -152,6 +153,8 @@ const REFUSALS = new Set([
   "InvalidRequestException",
   "ResourceNotFoundException",
   "ResourceUnavailableException",
+  "KmsKeyValidationException",
+  "TooManyTagsException",
 ]);
 
 /** The named classifier, checked before a job is started with it: trained, in this Region and account. */
@@ -169,6 +172,21 @@ async function checkClassifier(deps: BatchDeps, arn: string, region: string | un
       `the classifier ${arn} is ${properties.Status}${properties.Message ? ` (${properties.Message})` : ""}: a job needs a trained one`,
     );
   }
+}
+
+/** This batch's job, if an earlier attempt started it (job names are unique per batch: batchJobName). */
+async function jobOfBatch(
+  comprehend: ComprehendClient,
+  jobName: string,
+): Promise<DocumentClassificationJobProperties | undefined> {
+  for await (const page of paginateListDocumentClassificationJobs(
+    { client: comprehend },
+    { Filter: { JobName: jobName } },
+  )) {
+    const found = page.DocumentClassificationJobPropertiesList?.find((job) => job.JobName === jobName);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 async function activeJobs(comprehend: ComprehendClient): Promise<number> {
@@ -233,9 +251,15 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
         `the job's input would be ${documents.bytes} bytes, over Comprehend's limit of ${limits.maxTotalBytes} bytes per classification job; split the export`,
       );
     }
-    const classifierArn = named ?? (await newestTrainedClassifier(deps.comprehend, config.namePrefix));
-    if (named) await checkClassifier(deps, named, config.region);
-    const running = await activeJobs(deps.comprehend);
+    // A retry after the job started (its email or marker failed) finds the job by its name and keeps it: no second
+    // choice of classifier, and no quota check that would count the batch's own job against it.
+    const earlier = await jobOfBatch(deps.comprehend, batchJobName(config.namePrefix, batchId));
+    const classifierArn =
+      earlier?.DocumentClassifierArn ??
+      named ??
+      (await newestTrainedClassifier(deps.comprehend, config.namePrefix));
+    if (named && !earlier) await checkClassifier(deps, named, config.region);
+    const running = earlier ? 0 : await activeJobs(deps.comprehend);
     if (running >= limits.maxActiveJobs) {
       throw new InputError(
         `${running} classification jobs are running in this account and Region, and Comprehend runs at most ${limits.maxActiveJobs} at a time (its default quota of concurrent jobs per job type); upload the export again once one has finished, or raise the quota in Service Quotas`,
@@ -258,29 +282,32 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
         ContentType: "application/json",
       }),
     );
-    let job: { JobId?: string; JobArn?: string };
+    let job: { JobId?: string | undefined; JobArn?: string | undefined } = {
+      JobId: earlier?.JobId,
+      JobArn: earlier?.JobArn,
+    };
     try {
-      // The same token on a retry returns the job the first attempt started (StartDocumentClassificationJob is
-      // idempotent by ClientRequestToken), so the "started" email can go out before the marker is written.
-      job = await deps.comprehend.send(
-        new StartDocumentClassificationJobCommand({
-          JobName: batchJobName(config.namePrefix, batchId),
-          DocumentClassifierArn: classifierArn,
-          InputDataConfig: {
-            S3Uri: `s3://${source.bucket}/${layout.documents}`,
-            InputFormat: "ONE_DOC_PER_LINE",
-          },
-          OutputDataConfig: { S3Uri: `s3://${source.bucket}/${layout.output}`, KmsKeyId: config.kmsKeyArn },
-          DataAccessRoleArn: config.dataAccessRoleArn,
-          VolumeKmsKeyId: config.kmsKeyArn,
-          VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
-          ClientRequestToken: `batch-${batchId}`,
-          Tags: [
-            { Key: TAG_APP, Value: config.namePrefix },
-            { Key: TAG_BATCH_ID, Value: batchId },
-          ],
-        }),
-      );
+      // A job of this batch found above is adopted; otherwise one is started (with a fixed ClientRequestToken too).
+      if (!earlier)
+        job = await deps.comprehend.send(
+          new StartDocumentClassificationJobCommand({
+            JobName: batchJobName(config.namePrefix, batchId),
+            DocumentClassifierArn: classifierArn,
+            InputDataConfig: {
+              S3Uri: `s3://${source.bucket}/${layout.documents}`,
+              InputFormat: "ONE_DOC_PER_LINE",
+            },
+            OutputDataConfig: { S3Uri: `s3://${source.bucket}/${layout.output}`, KmsKeyId: config.kmsKeyArn },
+            DataAccessRoleArn: config.dataAccessRoleArn,
+            VolumeKmsKeyId: config.kmsKeyArn,
+            VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
+            ClientRequestToken: `batch-${batchId}`,
+            Tags: [
+              { Key: TAG_APP, Value: config.namePrefix },
+              { Key: TAG_BATCH_ID, Value: batchId },
+            ],
+          }),
+        );
     } catch (error) {
       if (isAwsError(error, ...REFUSALS)) {
         throw new InputError(

@@ -277,6 +277,57 @@ describe("starting a backlog job", () => {
     );
   });
 
+  it("on a retry after the job started, keeps that job and its classifier, even with the quota used up", async () => {
+    // Prepare: the first attempt started the job (the 10th running one), then its email failed.
+    s3.on(GetObjectCommand).resolves({ Body: text("number,short_description,description\nINC1,a,b\n") });
+    comprehend
+      .on(ListDocumentClassificationJobsCommand)
+      .callsFake((input: { Filter?: { JobName?: string } }) => ({
+        DocumentClassificationJobPropertiesList: input.Filter?.JobName
+          ? [
+              {
+                JobName: input.Filter.JobName,
+                JobId: "job-first",
+                JobArn: "arn:job-first",
+                DocumentClassifierArn: ARN("old-run"),
+                JobStatus: "IN_PROGRESS",
+              },
+            ]
+          : Array.from({ length: 10 }, () => ({})),
+      }));
+
+    // Act
+    const outcome = await startBatch(source, deps());
+
+    // Assess
+    expect(outcome).toMatchObject({ status: "started", job_id: "job-first" });
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
+    expect(publishedEvents(sns)[0]?.detail).toMatchObject({
+      event_type: "batch_started",
+      job_id: "job-first",
+      classifier_arn: ARN("old-run"),
+    });
+    const marker = s3
+      .commandCalls(PutObjectCommand)
+      .find((c) => String(c.args[0].input.Key).endsWith("/job.json"))?.args[0].input;
+    expect(JSON.parse(String(marker?.Body))).toMatchObject({
+      job_id: "job-first",
+      classifier_arn: ARN("old-run"),
+    });
+  });
+
+  it.each(["KmsKeyValidationException", "TooManyTagsException"])(
+    "emails Comprehend's %s as a refusal instead of retrying it",
+    async (name) => {
+      s3.on(GetObjectCommand).resolves({ Body: text("number,short_description,description\nINC1,a,b\n") });
+      comprehend
+        .on(StartDocumentClassificationJobCommand)
+        .rejects(Object.assign(new Error("refused"), { name }));
+
+      expect(await startBatch(source, deps())).toMatchObject({ status: "rejected" });
+    },
+  );
+
   it("refuses a job while Comprehend's quota of concurrent jobs is used up, naming it", async () => {
     s3.on(GetObjectCommand).resolves({ Body: text("number,short_description,description\nINC1,a,b\n") });
     comprehend
