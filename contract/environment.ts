@@ -66,6 +66,21 @@ export const CLASSIFY_ENVIRONMENT = contract(
   ["ENDPOINT_ARN", "POWERTOOLS_METRICS_NAMESPACE"],
   ["RETRY_AFTER_SECONDS", "REVIEW_THRESHOLD"],
 );
+export const DRIFT_ENVIRONMENT = contract(
+  [
+    "TOPIC_ARN",
+    "CLASSIFIER_ARN",
+    "NAME_PREFIX",
+    "DATA_BUCKET",
+    "REPORTS_PREFIX",
+    "METRICS_NAMESPACE",
+    "DASHBOARD_URL",
+    "GUIDE_URL",
+  ],
+  ["DRIFT_DISTANCE_THRESHOLD", "LOW_CONFIDENCE_RISE_POINTS", "DRIFT_MIN_ANSWERS"],
+);
+/** The drift check's defaults (functions/drift/core.ts says why these). */
+export const DRIFT_DEFAULTS = { distance: 0.2, lowConfidenceRisePoints: 10, minAnswers: 200 } as const;
 export const ENDPOINT_LIFECYCLE_ENVIRONMENT = contract(
   [],
   ["POLL_INTERVAL_SECONDS", "SAFETY_MARGIN_SECONDS"],

@@ -14,6 +14,8 @@ export const PIPELINE_EVENT_TYPES = [
   "batch_started",
   "batch_finished",
   "batch_failed",
+  /** The weekly check found the tickets' label mix or low-confidence share moved away from the model's. */
+  "drift_detected",
 ] as const;
 
 export type PipelineEventType = (typeof PIPELINE_EVENT_TYPES)[number];

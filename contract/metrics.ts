@@ -19,3 +19,15 @@ export const CLASSIFY_METRICS = {
 
 /** The dimension that names the predicted label. */
 export const LABEL_DIMENSION = "label";
+
+/** What the API's access logs are counted into (a metric filter): API Gateway has no metric for 429s alone. */
+export const API_METRICS = {
+  throttled: "ThrottledRequests",
+} as const;
+
+/**
+ * Powertools' default dimension: the service name, which the stack sets to the function's bundle name
+ * (POWERTOOLS_SERVICE_NAME). The classify function is bundled under this name.
+ */
+export const SERVICE_DIMENSION = "service";
+export const CLASSIFY_SERVICE = "classify";

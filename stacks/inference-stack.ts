@@ -1,15 +1,25 @@
 import { Fn, Op, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
+import { GUIDE_DOC, notificationTopicName } from "../contract/alarms";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
+import { DRIFT_DEFAULTS } from "../contract/environment";
+import { functionName } from "../contract/functions";
+import { metricsNamespace } from "../contract/metrics";
 import {
   DEFAULT_TYPICAL_TICKET_CHARACTERS,
   UNIT_CHARACTERS_PER_SECOND,
   UNIT_DOCUMENTS_PER_SECOND,
 } from "../contract/throughput";
+import { ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR } from "../functions/pipeline-shared/pricing";
 import { AppStack, type AppStackProps } from "./app-stack";
-import { ClassificationApi } from "./constructs/classification-api";
+import { ClassificationApi, STAGE_NAME } from "./constructs/classification-api";
+import { ClassifierDashboard } from "./constructs/classifier-dashboard";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
-import { dataStoreFromState } from "./constructs/data-store";
+import { type DataStore, dataStoreFromState } from "./constructs/data-store";
+import { DriftCheck } from "./constructs/drift-check";
+import type { FunctionNetwork } from "./constructs/node-function";
+import { docsUrlVariable, OperatorAlarms } from "./constructs/operator-alarms";
+import { ServingAlarms } from "./constructs/serving-alarms";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 import { DATA_OUTPUTS, INFERENCE_OUTPUTS, NETWORK_OUTPUTS } from "./outputs";
 
@@ -26,6 +36,9 @@ export const MAX_REQUEST_TEXT_CHARACTERS = 100_000;
 export class InferenceStack extends AppStack {
   readonly endpoint: ComprehendEndpoint;
   readonly api: ClassificationApi;
+  readonly alarms: OperatorAlarms;
+  readonly dashboard: ClassifierDashboard;
+  readonly driftCheck: DriftCheck;
 
   constructor(scope: Construct, props: AppStackProps) {
     super(scope, "inference", props);
@@ -187,6 +200,11 @@ export class InferenceStack extends AppStack {
       maxTextCharacters: MAX_REQUEST_TEXT_CHARACTERS,
     });
 
+    const watched = this.watch(store, functionNetwork, classifierArn.stringValue, inferenceUnits.numberValue);
+    this.alarms = watched.alarms;
+    this.dashboard = watched.dashboard;
+    this.driftCheck = watched.driftCheck;
+
     const outputs: Record<(typeof INFERENCE_OUTPUTS)[number], { value: string; description: string }> = {
       rest_api_invoke_url: {
         value: this.api.invokeUrl,
@@ -201,8 +219,146 @@ export class InferenceStack extends AppStack {
         value: this.api.classifyFunction.function.functionName,
         description: "Name of the function behind the API.",
       },
+      dashboard_url: {
+        value: this.dashboard.url,
+        description: "The CloudWatch dashboard: requests, latency, throttles, label mix, confidence, errors.",
+      },
     };
     this.declareOutputs(outputs);
+  }
+
+  /**
+   * What watches the serving side: its alarms (to the pipeline's topic, found by its name, so that the pipeline
+   * stack need not be read: it may be torn down while the endpoint serves), the dashboard and the drift check.
+   */
+  private watch(store: DataStore, network: FunctionNetwork, classifierArn: string, inferenceUnits: number) {
+    const { namePrefix, region, logRetentionDays } = this.variables;
+    const prefix = namePrefix.stringValue;
+    const variable = (name: string, config: TerraformVariableConfig) =>
+      new TerraformVariable(this, name, config);
+    const topicArn = `arn:${store.partition}:sns:${region.stringValue}:${store.accountId}:${notificationTopicName(prefix)}`;
+    const docsUrl = docsUrlVariable(this).stringValue;
+    const alarms = new OperatorAlarms(this, "alarms", { namePrefix: prefix, topicArn, docsUrl });
+    alarms.watchFunction("classify", this.api.classifyFunction);
+    alarms.watchFunction("endpoint-lifecycle", this.endpoint.lifecycleFunction);
+
+    const percent = (name: string, description: string, fallback: number) =>
+      variable(name, {
+        type: "number",
+        description,
+        default: fallback,
+        validation: [
+          {
+            condition: hcl(`var.${name} > 0 && var.${name} <= 100`),
+            errorMessage: `${name} must be a percentage above 0 and at most 100.`,
+          },
+        ],
+      }).numberValue;
+    new ServingAlarms(this, "serving_alarms", {
+      namePrefix: prefix,
+      alarms,
+      apiName: this.api.restApi.name,
+      stageName: STAGE_NAME,
+      accessLogGroup: this.api.accessLogGroup,
+      inferenceUnits,
+      endpointUsdPerHour: Op.mul(inferenceUnits, ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR),
+      thresholds: {
+        serverErrorPercent: percent(
+          "api_5xx_alarm_percent",
+          "Alarm when this percentage of the API's requests or more is answered 5XX for 10 of 15 minutes.",
+          1,
+        ),
+        throttledPercent: percent(
+          "api_throttled_alarm_percent",
+          "Alarm when this percentage of the API's requests or more is answered 429 (throttled) for 10 of 15 minutes.",
+          5,
+        ),
+        p99LatencyMs: variable("api_p99_latency_alarm_ms", {
+          type: "number",
+          description:
+            "Alarm when the API's 99th percentile latency is above this many milliseconds for 10 of 15 minutes.",
+          default: 3000,
+          validation: [
+            wholeNumberBetween("api_p99_latency_alarm_ms", 100, 29000, "API Gateway gives up at 29 s"),
+          ],
+        }).numberValue,
+        idleHours: variable("endpoint_idle_alert_hours", {
+          type: "number",
+          description:
+            "Alarm when the endpoint has served no request for this many hours (it is billed all the same). 0: no idle alarm.",
+          default: 24,
+          validation: [
+            wholeNumberBetween(
+              "endpoint_idle_alert_hours",
+              0,
+              168,
+              "CloudWatch evaluates hourly alarms over 7 days at most",
+            ),
+          ],
+        }).numberValue,
+      },
+    });
+
+    const dashboard = new ClassifierDashboard(this, "dashboard", {
+      namePrefix: prefix,
+      region: region.stringValue,
+      apiName: this.api.restApi.name,
+      stageName: STAGE_NAME,
+      functionNames: (
+        ["etl", "train", "notify", "batch", "classify", "endpointLifecycle", "driftCheck"] as const
+      ).map((role) => functionName(prefix, role)),
+    });
+
+    const driftCheck = new DriftCheck(this, "drift_check", {
+      namePrefix: prefix,
+      store,
+      topicArn,
+      classifierArn,
+      metricsNamespace: metricsNamespace(prefix),
+      dashboardUrl: dashboard.url,
+      guideUrl: `${docsUrl}/${GUIDE_DOC}`,
+      network,
+      logRetentionDays: logRetentionDays.numberValue,
+      schedule: variable("drift_check_schedule", {
+        type: "string",
+        description:
+          "When the drift check compares the last 7 days of answers with the served model's training data (EventBridge schedule, UTC).",
+        default: "cron(0 6 ? * MON *)",
+        validation: [
+          {
+            condition: hcl('can(regex("^(rate|cron)[(].+[)]$", var.drift_check_schedule))'),
+            errorMessage: "drift_check_schedule must be an EventBridge rate(...) or cron(...) expression.",
+          },
+        ],
+      }).stringValue,
+      thresholds: {
+        distance: variable("drift_distance_threshold", {
+          type: "number",
+          description:
+            "Jensen-Shannon distance (0 = the same label mix, 1 = no label in common) between last week's answers and the training data from which the drift check emails. 0.2: a label going from 10% to 30% of tickets; sampling noise of 200 answers stays below 0.15.",
+          default: DRIFT_DEFAULTS.distance,
+          validation: [
+            {
+              condition: hcl("var.drift_distance_threshold > 0 && var.drift_distance_threshold <= 1"),
+              errorMessage: "drift_distance_threshold must be above 0 and at most 1.",
+            },
+          ],
+        }).numberValue,
+        risePoints: percent(
+          "drift_low_confidence_rise_points",
+          "Rise of the share of low-confidence answers (percentage points, last week against the four weeks before) from which the drift check emails.",
+          DRIFT_DEFAULTS.lowConfidenceRisePoints,
+        ),
+        minAnswers: variable("drift_min_answers", {
+          type: "number",
+          description: "Weeks with fewer answers are not judged (too few to tell drift from chance).",
+          default: DRIFT_DEFAULTS.minAnswers,
+          validation: [wholeNumberBetween("drift_min_answers", 50, 1000000)],
+        }).numberValue,
+      },
+    });
+    alarms.watchFunction("drift-check", driftCheck.fn);
+    return { alarms, dashboard, driftCheck };
   }
 }
 

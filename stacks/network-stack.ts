@@ -11,7 +11,8 @@ import { PrivateServiceAccess } from "./constructs/vpc-endpoints";
 import { DATA_OUTPUTS, NETWORK_OUTPUTS } from "./outputs";
 
 /** Services the functions call from inside the VPC; S3 goes through the gateway endpoint instead. */
-export const INTERFACE_ENDPOINT_SERVICES = ["comprehend", "sns"] as const;
+// monitoring: the drift check reads the classify function's metrics (CloudWatch GetMetricData, ListMetrics).
+export const INTERFACE_ENDPOINT_SERVICES = ["comprehend", "sns", "monitoring"] as const;
 
 /** The original sample's VPCStack: an isolated network that the training and inference stacks attach to. */
 export class NetworkStack extends AppStack {

@@ -34,6 +34,7 @@ export const INFERENCE_OUTPUTS = [
   "rest_api_id",
   "comprehend_endpoint_arn",
   "classify_function_name",
+  "dashboard_url",
 ] as const;
 
 export type OutputName<List extends readonly string[]> = List[number];

@@ -1,4 +1,4 @@
-import { Fn, TerraformVariable, type TerraformVariableConfig } from "cdktf";
+import { Fn, Op, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { DEFAULT_REVIEW_THRESHOLD } from "../contract/batch";
@@ -11,6 +11,7 @@ import { AppStack, type AppStackProps } from "./app-stack";
 import { CostBudget } from "./constructs/cost-budget";
 import { type DataStore, dataStoreFromState } from "./constructs/data-store";
 import { NotificationTopic } from "./constructs/notification-topic";
+import { docsUrlVariable, OperatorAlarms } from "./constructs/operator-alarms";
 import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 import { TrainingPipeline, type TrainingPipelineSettings } from "./constructs/training-pipeline";
 import { WorkFileSystem } from "./constructs/work-file-system";
@@ -25,6 +26,7 @@ export class TrainingStack extends AppStack {
   readonly workSpace: WorkFileSystem;
   readonly notifications: NotificationTopic;
   readonly pipeline: TrainingPipeline;
+  readonly alarms: OperatorAlarms;
 
   constructor(scope: Construct, props: AppStackProps) {
     super(scope, "training", props);
@@ -55,6 +57,9 @@ export class TrainingStack extends AppStack {
       namePrefix: namePrefix.stringValue,
       kmsKeyArn: store.keyArn,
       notificationEmail: notificationEmail.stringValue,
+      partition: store.partition,
+      region: region.stringValue,
+      accountId: store.accountId,
     });
 
     this.store = store;
@@ -74,6 +79,7 @@ export class TrainingStack extends AppStack {
     });
 
     this.workSpace.allowOnly([this.pipeline.etl.role.arn]);
+    this.alarms = this.pipelineAlarms();
 
     new CostBudget(this, "cost_budget", {
       namePrefix: namePrefix.stringValue,
@@ -99,6 +105,40 @@ export class TrainingStack extends AppStack {
     });
 
     this.outputs();
+  }
+
+  /** Every pipeline function's errors, throttles and lost events; the ETL's runs nearing its timeout. */
+  private pipelineAlarms(): OperatorAlarms {
+    const alarms = new OperatorAlarms(this, "alarms", {
+      namePrefix: this.variables.namePrefix.stringValue,
+      topicArn: this.notifications.topic.arn,
+      docsUrl: docsUrlVariable(this).stringValue,
+    });
+    const { etl, train, notify, batch } = this.pipeline;
+    for (const [subject, fn] of Object.entries({ etl, train, notify, batch }))
+      alarms.watchFunction(subject, fn);
+    const percent = new TerraformVariable(this, "etl_duration_alarm_percent", {
+      type: "number",
+      description:
+        "Alarm when an ETL run takes longer than this share (percent) of the function's timeout: a somewhat larger dataset would fail.",
+      default: 80,
+      validation: [wholeNumberBetween("etl_duration_alarm_percent", 10, 100)],
+    }).numberValue;
+    alarms.add("etlDuration", {
+      namespace: "AWS/Lambda",
+      metricName: "Duration",
+      dimensions: { FunctionName: etl.function.functionName },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      // Duration is in milliseconds.
+      threshold: Fn.floor(Op.mul(Op.div(percent, 100), etl.timeoutSeconds * 1000)),
+      // Most days nothing is uploaded.
+      treatMissingData: "notBreaching",
+      detail: `Raise etl_memory_size (more memory, more CPU) or split the dataset; the timeout is ${etl.timeoutSeconds / 60} minutes, Lambda's maximum.`,
+    });
+    return alarms;
   }
 
   private outputs(): void {

@@ -175,14 +175,16 @@ describe("inference stack", () => {
   );
 
   it("lets API Gateway invoke the classify function for this API's route only", () => {
-    const permission = one("aws_lambda_permission");
+    const permission = resourcesOf(inference, "aws_lambda_permission")
+      .map(([, p]) => p)
+      .find((p) => p.principal === "apigateway.amazonaws.com") as Record<string, unknown>;
     expect(permission.principal).toBe("apigateway.amazonaws.com");
     expect(permission.source_arn).toMatch(new RegExp(`execution_arn\\}/\\*/POST/${CLASSIFY_PATH}$`));
   });
 
-  it("runs both functions on Node.js 22 inside the VPC", () => {
+  it("runs its three functions (classify, endpoint lifecycle, drift check) on Node.js 22 inside the VPC", () => {
     const functions = resourcesOf(inference, "aws_lambda_function").map(([, fn]) => fn);
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
     for (const fn of functions) {
       expect(fn.runtime).toBe("nodejs22.x");
       expect(fn.vpc_config).toMatchObject({
@@ -246,9 +248,9 @@ describe("inference stack", () => {
     expect(referencedName(lifecycleRolePolicy?.[1].policy)).toBe(grant?.document);
   });
 
-  it("encrypts the access logs and both functions' logs with the data stack's key", () => {
+  it("encrypts the access logs and every function's logs with the data stack's key", () => {
     const groups = resourcesOf(inference, "aws_cloudwatch_log_group");
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(4);
     for (const [, group] of groups)
       expect(group.kms_key_id).toBe("${data.terraform_remote_state.data_state.outputs.kms_key_arn}");
   });

@@ -63,13 +63,13 @@ describe("network stack", () => {
     expect(logGroup.retention_in_days).toBe("${var.log_retention_days}");
   });
 
-  it("reaches S3 through a gateway endpoint and Comprehend and SNS through private-DNS interface endpoints", () => {
+  it("reaches S3 through a gateway endpoint and Comprehend, SNS and CloudWatch through private-DNS interface endpoints", () => {
     const endpoints = resourcesOf(network, "aws_vpc_endpoint").map(([, endpoint]) => endpoint);
     const byService = Object.fromEntries(endpoints.map((e) => [String(e.service_name).split(".").pop(), e]));
 
-    expect(Object.keys(byService).sort()).toEqual(["comprehend", "s3", "sns"]);
+    expect(Object.keys(byService).sort()).toEqual(["comprehend", "monitoring", "s3", "sns"]);
     expect(byService.s3?.vpc_endpoint_type).toBe("Gateway");
-    for (const service of ["comprehend", "sns"]) {
+    for (const service of ["comprehend", "sns", "monitoring"]) {
       expect(byService[service]).toMatchObject({ vpc_endpoint_type: "Interface", private_dns_enabled: true });
       expect(byService[service]?.service_name).toBe(`com.amazonaws.\${var.region}.${service}`);
     }
@@ -122,7 +122,7 @@ describe("network stack", () => {
 
   it("limits the S3 gateway endpoint to the data bucket and the interface endpoints to this account", () => {
     const endpoints = resourcesOf(network, "aws_vpc_endpoint").map(([, endpoint]) => endpoint);
-    expect(endpoints).toHaveLength(3);
+    expect(endpoints).toHaveLength(4);
     const statementsOf = (endpoint: Record<string, unknown>) =>
       policyStatements(network)
         .filter(({ document }) => referencedName(endpoint.policy) === document)
@@ -142,7 +142,7 @@ describe("network stack", () => {
       }),
     ]);
     const interfaces = endpoints.filter((endpoint) => endpoint.vpc_endpoint_type === "Interface");
-    expect(interfaces).toHaveLength(2);
+    expect(interfaces).toHaveLength(3);
     for (const endpoint of interfaces) {
       const [statement, ...others] = statementsOf(endpoint);
       expect(others).toEqual([]);
@@ -153,12 +153,12 @@ describe("network stack", () => {
     }
   });
 
-  it("places the subnets in zones that offer both the Comprehend and the SNS endpoint services, or fails the plan naming them", () => {
+  it("places the subnets in zones that offer every interface endpoint service (Comprehend, SNS, CloudWatch), or fails the plan naming them", () => {
     const lookups = dataOf(network, "aws_vpc_endpoint_service").map(([, lookup]) => lookup.service);
-    expect(lookups.sort()).toEqual(["comprehend", "sns"]);
+    expect(lookups.sort()).toEqual(["comprehend", "monitoring", "sns"]);
     const locals = (network as unknown as { locals: Record<string, string> }).locals;
     expect(locals[OFFERED_ZONES_LOCAL]).toMatch(
-      /setintersection\(tolist\(data\.aws_vpc_endpoint_service\.comprehend_endpoint_service\.availability_zones\), tolist\(data\.aws_vpc_endpoint_service\.sns_endpoint_service\.availability_zones\)\)/,
+      /setintersection\(tolist\(data\.aws_vpc_endpoint_service\.comprehend_endpoint_service\.availability_zones\), tolist\(data\.aws_vpc_endpoint_service\.sns_endpoint_service\.availability_zones\), tolist\(data\.aws_vpc_endpoint_service\.monitoring_endpoint_service\.availability_zones\)\)/,
     );
     const vpc = onlyResource(network, "aws_vpc") as {
       lifecycle?: { precondition?: { error_message: string }[] };

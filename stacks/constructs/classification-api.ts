@@ -14,7 +14,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn, Op } from "cdktf";
 import { Construct } from "constructs";
 import { CLASSIFY_ENVIRONMENT, environmentFor } from "../../contract/environment";
-import { metricsNamespace } from "../../contract/metrics";
+import { functionName } from "../../contract/functions";
+import { CLASSIFY_SERVICE, metricsNamespace } from "../../contract/metrics";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 /** The original sample's path, which its clients already call. */
@@ -50,13 +51,14 @@ export class ClassificationApi extends Construct {
   readonly restApi: ApiGatewayRestApi;
   readonly stage: ApiGatewayStage;
   readonly invokeUrl: string;
+  readonly accessLogGroup: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: ClassificationApiProps) {
     super(scope, id);
 
     this.classifyFunction = new NodeFunction(this, "classify", {
-      functionName: `${props.namePrefix}-classify`,
-      bundle: "classify",
+      functionName: functionName(props.namePrefix, "classify"),
+      bundle: CLASSIFY_SERVICE,
       description: "Classifies a service request's text with the Comprehend endpoint",
       network: props.network,
       logRetentionDays: props.logRetentionDays,
@@ -151,7 +153,7 @@ export class ClassificationApi extends Construct {
       dependsOn: [method, integration],
     });
 
-    const accessLogs = new CloudwatchLogGroup(this, "access_log_group", {
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access_log_group", {
       name: `/aws/apigateway/${props.namePrefix}-classifier/access`,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.logKmsKeyArn,
@@ -162,7 +164,7 @@ export class ClassificationApi extends Construct {
       deploymentId: deployment.id,
       stageName: STAGE_NAME,
       accessLogSettings: {
-        destinationArn: accessLogs.arn,
+        destinationArn: this.accessLogGroup.arn,
         format: JSON.stringify({
           requestId: "$context.requestId",
           ip: "$context.identity.sourceIp",

@@ -7,6 +7,7 @@ import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { DataResource, Fn, type IResolvable, Op, TerraformCount } from "cdktf";
 import { Construct } from "constructs";
 import { type EndpointLifecycleInput, endpointArn, TERRAFORM_KEY } from "../../contract/endpoint-lifecycle";
+import { functionName } from "../../contract/functions";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 export interface EndpointAutoscaling {
@@ -96,7 +97,7 @@ export class ComprehendEndpoint extends Construct {
     });
 
     this.lifecycleFunction = new NodeFunction(this, "lifecycle", {
-      functionName: `${props.namePrefix}-endpoint-lifecycle`,
+      functionName: functionName(props.namePrefix, "endpointLifecycle"),
       bundle: "endpoint",
       description:
         "Creates, updates and deletes the Comprehend endpoint for Terraform (aws_lambda_invocation CRUD)",

@@ -60,9 +60,14 @@ export class NodeFunction extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
+  readonly timeoutSeconds: number;
+  /** Invoked asynchronously, with failures sent to a topic: its dropped events are worth an alarm. */
+  readonly invokedAsynchronously: boolean;
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
+    this.timeoutSeconds = props.timeoutSeconds ?? 30;
+    this.invokedAsynchronously = props.onFailureTopic !== undefined;
 
     const bundleDir = join(FUNCTION_BUNDLES_DIR, props.bundle);
     if (!existsSync(join(bundleDir, "index.mjs"))) {
@@ -154,7 +159,7 @@ export class NodeFunction extends Construct {
       filename: asset.path,
       sourceCodeHash: asset.assetHash,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeoutSeconds ?? 30,
+      timeout: this.timeoutSeconds,
       environment: {
         variables: {
           NODE_OPTIONS: "--enable-source-maps",

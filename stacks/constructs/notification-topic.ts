@@ -3,11 +3,15 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
+import { alarmNamePrefix, notificationTopicName } from "../../contract/alarms";
 
 export interface NotificationTopicProps {
   readonly namePrefix: string;
   readonly kmsKeyArn: string;
   readonly notificationEmail: string;
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
 }
 
 /**
@@ -22,7 +26,7 @@ export class NotificationTopic extends Construct {
   constructor(scope: Construct, id: string, props: NotificationTopicProps) {
     super(scope, id);
     this.topic = new SnsTopic(this, "topic", {
-      name: `${props.namePrefix}-pipeline`,
+      name: notificationTopicName(props.namePrefix),
       displayName: "Comprehend classifier pipeline",
       kmsMasterKeyId: props.kmsKeyArn,
     });
@@ -35,6 +39,26 @@ export class NotificationTopic extends Construct {
           actions: ["sns:Publish"],
           resources: [this.topic.arn],
           condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+        {
+          // This policy replaces the topic's default one, so the alarms of both stacks (contract/alarms.ts) are
+          // let in by name, and only this account's ("Amazon SNS topic policy for CloudWatch alarms";
+          // aws:SourceArn and aws:SourceAccount against the confused deputy, Amazon SNS Developer Guide).
+          sid: "OperatorAlarms",
+          effect: "Allow",
+          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+          actions: ["sns:Publish"],
+          resources: [this.topic.arn],
+          condition: [
+            {
+              test: "ArnLike",
+              variable: "aws:SourceArn",
+              values: [
+                `arn:${props.partition}:cloudwatch:${props.region}:${props.accountId}:alarm:${alarmNamePrefix(props.namePrefix)}*`,
+              ],
+            },
+            { test: "StringEquals", variable: "aws:SourceAccount", values: [props.accountId] },
+          ],
         },
       ],
     });

@@ -16,6 +16,7 @@ import {
   TRAIN_ENVIRONMENT,
 } from "../../contract/environment";
 import { ETL_COMPLETED_FILTER } from "../../contract/events";
+import { functionName } from "../../contract/functions";
 import { ComprehendDataAccessRole } from "./comprehend-data-access-role";
 import { type DataStore, objectArns } from "./data-store";
 import { NodeFunction } from "./node-function";
@@ -98,7 +99,7 @@ export class TrainingPipeline extends Construct {
 
     this.etl = new NodeFunction(this, "etl", {
       ...common,
-      functionName: `${namePrefix}-etl`,
+      functionName: functionName(namePrefix, "etl"),
       bundle: "etl",
       description:
         "Turns a dataset upload under raw_data/ into Comprehend training files under prepped_data/",
@@ -164,7 +165,7 @@ export class TrainingPipeline extends Construct {
 
     this.train = new NodeFunction(this, "train", {
       ...common,
-      functionName: `${namePrefix}-train`,
+      functionName: functionName(namePrefix, "train"),
       bundle: "train",
       description: "Starts Comprehend classifier training when the ETL reports training data ready",
       timeoutSeconds: 60,
@@ -214,7 +215,7 @@ export class TrainingPipeline extends Construct {
 
     this.notify = new NodeFunction(this, "notify", {
       ...common,
-      functionName: `${namePrefix}-notify`,
+      functionName: functionName(namePrefix, "notify"),
       bundle: "notify",
       description: "Reports finished or failed classifier training to the operator",
       timeoutSeconds: 120,
@@ -277,7 +278,7 @@ export class TrainingPipeline extends Construct {
     });
     this.batch = new NodeFunction(this, "batch", {
       ...common,
-      functionName: `${namePrefix}-batch`,
+      functionName: functionName(namePrefix, "batch"),
       bundle: "batch",
       description:
         "Classifies backlog exports under batch_input/ with asynchronous jobs; joins their results",

@@ -1,0 +1,58 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import type { Context, ScheduledEvent } from "aws-lambda";
+import { DRIFT_DEFAULTS, DRIFT_ENVIRONMENT } from "../../contract/environment";
+import { readContract, readFraction, readPositiveInt } from "../shared/config";
+import { createLogger } from "../shared/logger";
+import { type DriftConfig, type DriftDeps, runDriftCheck } from "./check";
+import type { DriftAssessment } from "./core";
+
+const env = readContract(DRIFT_ENVIRONMENT);
+
+function readPoints(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 100) {
+    throw new RangeError(`${name} must be a number of percentage points from 0 to 100, got "${value}"`);
+  }
+  return parsed;
+}
+
+const config: DriftConfig = {
+  topicArn: env.TOPIC_ARN,
+  classifierArn: env.CLASSIFIER_ARN,
+  namePrefix: env.NAME_PREFIX,
+  bucket: env.DATA_BUCKET,
+  reportsPrefix: env.REPORTS_PREFIX,
+  namespace: env.METRICS_NAMESPACE,
+  dashboardUrl: env.DASHBOARD_URL,
+  guideUrl: env.GUIDE_URL,
+  thresholds: {
+    distance:
+      env.DRIFT_DISTANCE_THRESHOLD === undefined
+        ? DRIFT_DEFAULTS.distance
+        : readFraction("DRIFT_DISTANCE_THRESHOLD", env.DRIFT_DISTANCE_THRESHOLD),
+    lowConfidenceRisePoints: readPoints(
+      "LOW_CONFIDENCE_RISE_POINTS",
+      env.LOW_CONFIDENCE_RISE_POINTS,
+      DRIFT_DEFAULTS.lowConfidenceRisePoints,
+    ),
+    minAnswers: readPositiveInt("DRIFT_MIN_ANSWERS", env.DRIFT_MIN_ANSWERS, DRIFT_DEFAULTS.minAnswers),
+  },
+};
+const logger = createLogger("drift-check");
+const deps: DriftDeps = {
+  config,
+  cloudwatch: new CloudWatchClient({}),
+  s3: new S3Client({}),
+  sns: new SNSClient({}),
+  logger,
+  now: () => new Date(),
+};
+
+/** EventBridge schedule (drift_check_schedule) -> compare last week with the served model's training data. */
+export const handler = async (_event: ScheduledEvent, context: Context): Promise<DriftAssessment> => {
+  logger.addContext(context);
+  return runDriftCheck(deps);
+};

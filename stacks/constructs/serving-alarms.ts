@@ -1,0 +1,136 @@
+import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { Fn, Op, TerraformCount } from "cdktf";
+import { Construct } from "constructs";
+import { API_METRICS, metricsNamespace } from "../../contract/metrics";
+import type { OperatorAlarms } from "./operator-alarms";
+
+export interface ServingThresholds {
+  /** Percent of requests answered 5XX. */
+  readonly serverErrorPercent: number;
+  readonly p99LatencyMs: number;
+  /** Percent of requests answered 429. */
+  readonly throttledPercent: number;
+  /** Hours without a request; 0: no idle alarm. */
+  readonly idleHours: number;
+}
+
+export interface ServingAlarmsProps {
+  readonly namePrefix: string;
+  readonly alarms: OperatorAlarms;
+  /** The REST API's name and stage: API Gateway's metric dimensions (ApiName, Stage). */
+  readonly apiName: string;
+  readonly stageName: string;
+  readonly accessLogGroup: CloudwatchLogGroup;
+  readonly thresholds: ServingThresholds;
+  /** What the endpoint costs an hour (units x price), said in the idle alarm's email. */
+  readonly endpointUsdPerHour: number;
+  readonly inferenceUnits: number;
+}
+
+const FIVE_MINUTES = 300;
+const HOUR = 3600;
+
+/**
+ * The API's alarms, from API Gateway's own metrics (AWS/ApiGateway: Count, 5XXError, Latency, by ApiName and
+ * Stage, "Amazon API Gateway dimensions and metrics") and one counted from the access logs (429s, for which API
+ * Gateway has no metric of its own). Request-rate alarms have no data on a quiet night, which is no incident;
+ * the idle alarm is the opposite: no data is exactly what it looks for.
+ */
+export class ServingAlarms extends Construct {
+  constructor(scope: Construct, id: string, props: ServingAlarmsProps) {
+    super(scope, id);
+    const { alarms, thresholds } = props;
+    const dimensions = { ApiName: props.apiName, Stage: props.stageName };
+    const apiMetric = (queryId: string, metricName: string) => ({
+      id: queryId,
+      metric: { namespace: "AWS/ApiGateway", metricName, dimensions, stat: "Sum", period: FIVE_MINUTES },
+    });
+    // Two of three five-minute periods: a single bad minute is not an incident, a quarter of an hour is.
+    const sustained = { evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: "notBreaching" };
+
+    alarms.add("apiServerErrors", {
+      ...sustained,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: thresholds.serverErrorPercent,
+      metricQuery: [
+        apiMetric("requests", "Count"),
+        apiMetric("server_errors", "5XXError"),
+        {
+          id: "server_error_percent",
+          expression: "100 * FILL(server_errors, 0) / requests",
+          label: "5XX answers, percent of requests",
+          returnData: true,
+        },
+      ],
+      detail: `Threshold: ${thresholds.serverErrorPercent}% of requests over 10 of 15 minutes.`,
+    });
+
+    alarms.add("apiLatency", {
+      ...sustained,
+      namespace: "AWS/ApiGateway",
+      metricName: "Latency",
+      dimensions,
+      extendedStatistic: "p99",
+      period: FIVE_MINUTES,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: thresholds.p99LatencyMs,
+      // A handful of requests makes no percentile: keep the state instead of alarming on one slow request.
+      evaluateLowSampleCountPercentiles: "ignore",
+      detail: `Threshold: p99 above ${thresholds.p99LatencyMs} ms over 10 of 15 minutes.`,
+    });
+
+    const namespace = metricsNamespace(props.namePrefix);
+    new CloudwatchLogMetricFilter(this, "throttled_filter", {
+      name: `${props.namePrefix}-api-throttled`,
+      logGroupName: props.accessLogGroup.name,
+      // The access log's status is written as a string ("$context.status" inside quotes).
+      pattern: '{ $.status = "429" }',
+      metricTransformation: { name: API_METRICS.throttled, namespace, value: "1", unit: "Count" },
+    });
+    alarms.add("apiThrottled", {
+      ...sustained,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: thresholds.throttledPercent,
+      metricQuery: [
+        apiMetric("requests", "Count"),
+        {
+          id: "throttled",
+          metric: {
+            namespace,
+            metricName: API_METRICS.throttled,
+            stat: "Sum",
+            period: FIVE_MINUTES,
+          },
+        },
+        {
+          id: "throttled_percent",
+          expression: "100 * FILL(throttled, 0) / requests",
+          label: "429 answers, percent of requests",
+          returnData: true,
+        },
+      ],
+      detail: `Threshold: ${thresholds.throttledPercent}% of requests over 10 of 15 minutes.`,
+    });
+
+    // "Served no request for N hours": N hourly periods without a request. Missing data is the breach (API
+    // Gateway publishes nothing for an hour without requests). Period x evaluation periods may reach 7 days for
+    // periods of an hour or more (PutMetricAlarm, Period), hence the variable's bound of 168 hours.
+    const idleCost = Fn.format("%.2f", [Op.mul(props.endpointUsdPerHour, thresholds.idleHours)]);
+    const idleHours = Fn.max([1, thresholds.idleHours]);
+    alarms.add("endpointIdle", {
+      count: TerraformCount.of(Fn.signum(thresholds.idleHours)),
+      namespace: "AWS/ApiGateway",
+      metricName: "Count",
+      dimensions,
+      statistic: "Sum",
+      period: HOUR,
+      evaluationPeriods: idleHours,
+      datapointsToAlarm: idleHours,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+      detail: `Idle for ${thresholds.idleHours} hours, which cost about $${idleCost} (${props.inferenceUnits} inference unit(s) at $${Fn.format("%.2f", [props.endpointUsdPerHour])} an hour), and it goes on costing that. Remove the endpoint and its API (the classifier and the data stay): npm run destroy -- inference. Bring it back: npm run deploy -- inference.`,
+    });
+  }
+}
