@@ -57,13 +57,13 @@ describe("data stack", () => {
     ]);
   });
 
-  it("lets CloudWatch Logs use the key only for this account's log groups, and IAM decide the rest", () => {
+  it("lets CloudWatch Logs use the key only for this account's log groups, the app's alarms only for its topic's messages, and IAM decide the rest", () => {
     const keyPolicy = one("aws_kms_key_policy");
     const statements = policyStatements(data)
       .filter(({ document }) => referencedName(keyPolicy.policy) === document)
       .map(({ statement }) => statement);
 
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     expect(statements[0]).toMatchObject({
       sid: "EnableIamPolicies",
       principals: [
@@ -80,6 +80,23 @@ describe("data stack", () => {
         },
       ],
     });
+    // The SNS guide's statement for CloudWatch alarms publishing to a topic encrypted with this key.
+    expect(statements[2]).toMatchObject({
+      principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    });
+    expect(statements[2]?.condition).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ variable: "aws:SourceAccount" }),
+        {
+          test: "ArnLike",
+          variable: "aws:SourceArn",
+          values: [
+            expect.stringMatching(/:cloudwatch:\$\{var\.region\}:.*:alarm:\$\{var\.name_prefix\}--\*$/),
+          ],
+        },
+      ]),
+    );
   });
 
   it("holds only the bucket and its key, so that no other stack's teardown reaches them", () => {

@@ -3,6 +3,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { Construct } from "constructs";
+import { alarmNamePrefix } from "../../contract/alarms";
 import { keyArnParts } from "./data-store";
 
 export interface AppKeyProps {
@@ -14,7 +15,7 @@ export interface AppKeyProps {
  * The one customer-managed key for the app's data: bucket objects, the work file system, the topic,
  * Comprehend's training volumes, model and output, and the log groups. Its policy is AWS's default (the
  * account administers the key and IAM policies grant its use, which keeps every grant visible in the roles)
- * plus the one statement CloudWatch Logs needs, since a service principal cannot be granted by IAM.
+ * plus the statements CloudWatch Logs and the app's alarms need, since a service principal cannot be granted by IAM.
  */
 export class AppKey extends Construct {
   readonly key: KmsKey;
@@ -62,6 +63,25 @@ export class AppKey extends Construct {
               test: "ArnLike",
               variable: "kms:EncryptionContext:aws:logs:arn",
               values: [`arn:${partition}:logs:${props.region}:${accountId}:log-group:*`],
+            },
+          ],
+        },
+        {
+          // "Enable compatibility between event sources from AWS services and encrypted topics" (Amazon SNS
+          // Developer Guide): CloudWatch encrypts an alarm's message for the app's topic with this key. Only
+          // this account's alarms, and only the app's (contract/alarms.ts).
+          sid: "CloudWatchAlarmsOfThisApp",
+          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+          actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          resources: ["*"],
+          condition: [
+            { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] },
+            {
+              test: "ArnLike",
+              variable: "aws:SourceArn",
+              values: [
+                `arn:${partition}:cloudwatch:${props.region}:${accountId}:alarm:${alarmNamePrefix(props.namePrefix)}*`,
+              ],
             },
           ],
         },

@@ -47,6 +47,8 @@ export class DriftCheck extends Construct {
       logRetentionDays: props.logRetentionDays,
       logKmsKeyArn: store.keyArn,
       timeoutSeconds: 120,
+      // EventBridge invokes asynchronously: a check that still fails after Lambda's retries emails the operator.
+      onFailureTopic: { arn: props.topicArn, kmsKeyArn: store.keyArn },
       environment: environmentFor(DRIFT_ENVIRONMENT, {
         TOPIC_ARN: props.topicArn,
         CLASSIFIER_ARN: props.classifierArn,
@@ -74,11 +76,7 @@ export class DriftCheck extends Construct {
           resources: [objectArns(store, DATA_PREFIXES.reports)],
         },
         { sid: "EmailOperator", actions: ["sns:Publish"], resources: [props.topicArn] },
-        {
-          sid: "UseAppKey",
-          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-          resources: [store.keyArn],
-        },
+        { sid: "UseAppKey", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [store.keyArn] },
       ],
     });
     this.schedule = new CloudwatchEventRule(this, "schedule", {
