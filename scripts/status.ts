@@ -5,6 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { CloudWatchClient, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import {
   ComprehendClient,
   DescribeEndpointCommand,
@@ -13,12 +14,14 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-comprehend";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { alarmNamePrefix } from "../contract/alarms";
 import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
 import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
 import { credentialProblem, projectStateSource, type StackOutputs, type StateSource } from "./lib/state";
 import { projectRoot } from "./lib/synthesized-stacks";
 import {
+  type AlarmFacts,
   type ClassifierFacts,
   type EndpointFacts,
   type RunFacts,
@@ -30,7 +33,8 @@ export const USAGE = `Usage: npm run status -- [--runs <n>]
 
 Shows where the deployment stands: which stacks are deployed (from their Terraform state), the dataset runs
 (from their reports in the bucket), the app's classifiers with status, metrics and training time, the
-endpoint's status, model and inference units, and what to do next. Uses your standard AWS credentials
+endpoint's status, model and inference units, the app's alarms in ALARM, the dashboard's link, and what to
+do next. Uses your standard AWS credentials
 (AWS_PROFILE or AWS_ACCESS_KEY_ID/...), read-only.
 
   --runs <n>   how many of the newest dataset runs to show (default 10)
@@ -46,6 +50,7 @@ export interface StatusDeps {
   readonly state: StateSource;
   readonly s3: (region: string) => S3Client;
   readonly comprehend: (region: string) => ComprehendClient;
+  readonly cloudwatch: (region: string) => CloudWatchClient;
   readonly now: () => Date;
   readonly env: NodeJS.ProcessEnv;
 }
@@ -150,6 +155,26 @@ async function readClassifiers(comprehend: ComprehendClient, namePrefix: string)
   return found.sort((a, b) => (b.submitted?.getTime() ?? 0) - (a.submitted?.getTime() ?? 0));
 }
 
+/** The app's alarms in ALARM (named `<prefix>--...`, contract/alarms.ts), longest-standing first. */
+async function readAlarms(cloudwatch: CloudWatchClient, namePrefix: string): Promise<AlarmFacts[]> {
+  const alarms: AlarmFacts[] = [];
+  for await (const page of paginateDescribeAlarms(
+    { client: cloudwatch },
+    { AlarmNamePrefix: alarmNamePrefix(namePrefix), StateValue: "ALARM", AlarmTypes: ["MetricAlarm"] },
+  )) {
+    for (const alarm of page.MetricAlarms ?? []) {
+      if (!alarm.AlarmName) continue;
+      alarms.push({
+        name: alarm.AlarmName,
+        since: alarm.StateUpdatedTimestamp,
+        reason: alarm.StateReason,
+        link: /What to do: (\S+)$/.exec(alarm.AlarmDescription ?? "")?.[1],
+      });
+    }
+  }
+  return alarms.sort((a, b) => (a.since?.getTime() ?? 0) - (b.since?.getTime() ?? 0));
+}
+
 async function readEndpoint(comprehend: ComprehendClient, arn: string): Promise<EndpointFacts | undefined> {
   try {
     const { EndpointProperties: e } = await comprehend.send(
@@ -191,12 +216,14 @@ export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<
   const comprehend = deps.comprehend(region);
   const endpointArn =
     typeof inference?.comprehend_endpoint_arn === "string" ? inference.comprehend_endpoint_arn : undefined;
-  const [runs, classifiers, endpoint] = await Promise.all([
+  const [runs, classifiers, endpoint, alarms] = await Promise.all([
     readRuns(deps.s3(region), bucket, runLimit),
     readClassifiers(comprehend, namePrefix),
     endpointArn ? readEndpoint(comprehend, endpointArn) : Promise.resolve(undefined),
+    readAlarms(deps.cloudwatch(region), namePrefix),
   ]);
-  return { ...base, bucket, runs, classifiers, endpoint };
+  const dashboardUrl = typeof inference?.dashboard_url === "string" ? inference.dashboard_url : undefined;
+  return { ...base, bucket, runs, classifiers, endpoint, alarms, dashboardUrl };
 }
 
 export async function main(
@@ -269,6 +296,7 @@ if (require.main === module) {
       state,
       s3: (region) => new S3Client({ region }),
       comprehend: (region) => new ComprehendClient({ region }),
+      cloudwatch: (region) => new CloudWatchClient({ region }),
       now: () => new Date(),
       env,
     },

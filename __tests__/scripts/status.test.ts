@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import {
   ComprehendClient,
   DescribeEndpointCommand,
@@ -20,6 +21,7 @@ import { main, type StatusDeps } from "../../scripts/status";
 
 const s3 = mockClient(S3Client);
 const comprehend = mockClient(ComprehendClient);
+const cloudwatch = mockClient(CloudWatchClient);
 const NOW = new Date("2026-11-30T12:00:00Z");
 const PREFIX = stubs.training.resource_name_prefix;
 const BUCKET = stubs.training.s3_bucket_name;
@@ -62,6 +64,7 @@ async function status(dir: string, argv: string[] = []) {
     state: localStateSource(dir),
     s3: (region) => new S3Client({ region }),
     comprehend: (region) => new ComprehendClient({ region }),
+    cloudwatch: (region) => new CloudWatchClient({ region }),
     now: () => NOW,
     env: {},
   };
@@ -79,6 +82,8 @@ beforeEach(() => {
   comprehend.reset();
   s3.on(ListObjectsV2Command).resolves({ Contents: [] });
   comprehend.on(ListDocumentClassifiersCommand).resolves({ DocumentClassifierPropertiesList: [] });
+  cloudwatch.reset();
+  cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
 });
 
 describe("npm run status", () => {
@@ -214,6 +219,54 @@ describe("npm run status", () => {
     expect(result.out).toContain(
       `to move the endpoint to it in place: npm run deploy -- inference --classifier-arn ${classifierArn("run-b")}`,
     );
+  });
+
+  it("shows the app's alarms in ALARM with their reason and troubleshooting link, and the dashboard's link", async () => {
+    // Prepare: DescribeAlarms' documented MetricAlarm fields (CloudWatch API Reference, DescribeAlarms, MetricAlarm).
+    const alarmName = `${PREFIX}--api-5xx`;
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        {
+          AlarmName: alarmName,
+          AlarmArn: `arn:aws:cloudwatch:us-east-1:111122223333:alarm:${alarmName}`,
+          AlarmDescription:
+            "The API answers with server errors (5XX) to a share of requests above the threshold. Threshold: 1% of requests over 10 of 15 minutes. What to do: docs/troubleshooting.md#the-api-answers-with-server-errors-5xx",
+          StateValue: "ALARM",
+          StateReason:
+            "Threshold Crossed: 2 out of the last 3 datapoints [4.2 (30/11/26 05:50:00), 3.1 (30/11/26 05:45:00)] were greater than or equal to the threshold (1.0).",
+          StateUpdatedTimestamp: new Date("2026-11-30T05:55:00Z"),
+        },
+      ],
+    });
+    const dashboard =
+      "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/comprehend-itsr-classifier";
+    const inference = { comprehend_endpoint_arn: ENDPOINT_ARN, dashboard_url: dashboard };
+    comprehend.on(DescribeEndpointCommand).resolves({ EndpointProperties: { Status: "IN_SERVICE" } });
+
+    // Act
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training, inference }),
+    );
+
+    // Assess: only this app's alarms (by the exact name prefix), only those in ALARM.
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toMatchObject({
+      AlarmNamePrefix: `${PREFIX}--`,
+      StateValue: "ALARM",
+    });
+    expect(result.out).toContain(
+      `Alarms in ALARM (1):\n  ${alarmName}  since 2026-11-30T05:55:00Z\n    Threshold Crossed: 2 out of the last 3 datapoints`,
+    );
+    expect(result.out).toContain(
+      "    what to do: docs/troubleshooting.md#the-api-answers-with-server-errors-5xx",
+    );
+    expect(result.out).toContain(`Dashboard: ${dashboard}`);
+  });
+
+  it("says no alarm is in ALARM when none is", async () => {
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
+    expect(result.out).toContain("Alarms in ALARM (0):\n  none");
   });
 
   it("explains missing credentials instead of a stack trace", async () => {

@@ -43,6 +43,14 @@ export interface EndpointFacts {
   readonly message?: string | undefined;
 }
 
+export interface AlarmFacts {
+  readonly name: string;
+  readonly since?: Date | undefined;
+  readonly reason?: string | undefined;
+  /** The troubleshooting section its description links. */
+  readonly link?: string | undefined;
+}
+
 export interface StatusFacts {
   readonly now: Date;
   readonly deployed: { data: boolean; network: boolean; training: boolean; inference: boolean };
@@ -51,6 +59,9 @@ export interface StatusFacts {
   readonly classifiers: readonly ClassifierFacts[];
   readonly endpoint?: EndpointFacts | undefined;
   readonly trainingPricePerHour: number;
+  /** The app's alarms in ALARM; undefined when the training stack (and with it the alarms) is not deployed. */
+  readonly alarms?: readonly AlarmFacts[] | undefined;
+  readonly dashboardUrl?: string | undefined;
 }
 
 const IN_FLIGHT = new Set(["SUBMITTED", "TRAINING"]);
@@ -160,6 +171,16 @@ export function renderStatus(facts: StatusFacts): string {
     );
     if (e.message) lines.push(`  message: ${e.message}`);
   }
+  if (facts.alarms) {
+    lines.push("", `Alarms in ALARM (${facts.alarms.length}):`);
+    if (facts.alarms.length === 0) lines.push("  none");
+    for (const alarm of facts.alarms) {
+      lines.push(`  ${alarm.name}  since ${day(alarm.since)}`);
+      if (alarm.reason) lines.push(`    ${alarm.reason}`);
+      if (alarm.link) lines.push(`    what to do: ${alarm.link}`);
+    }
+  }
+  if (facts.dashboardUrl) lines.push("", `Dashboard: ${facts.dashboardUrl}`);
   lines.push("", `Next: ${nextStep(facts)}`);
   return lines.join("\n");
 }
