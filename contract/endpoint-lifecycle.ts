@@ -6,6 +6,14 @@
 /** aws_lambda_invocation's `terraform_key`: the stack sets it, the function reads `event[TERRAFORM_KEY]`. */
 export const TERRAFORM_KEY = "tf";
 
+/**
+ * The active-hours schedules invoke the function with the desired configuration plus this key, "pause" or
+ * "resume" (stacks/constructs/endpoint-schedule.ts).
+ */
+export const SCHEDULE_KEY = "schedule";
+export const SCHEDULED_ACTIONS = ["pause", "resume"] as const;
+export type ScheduledAction = (typeof SCHEDULED_ACTIONS)[number];
+
 /** The endpoint's desired configuration, as terraform_data holds it and the function receives it. */
 export interface EndpointLifecycleInput {
   readonly endpoint_name: string;

@@ -64,7 +64,7 @@ export const BATCH_ENVIRONMENT = contract(
 );
 export const CLASSIFY_ENVIRONMENT = contract(
   ["ENDPOINT_ARN", "POWERTOOLS_METRICS_NAMESPACE"],
-  ["RETRY_AFTER_SECONDS", "REVIEW_THRESHOLD"],
+  ["RETRY_AFTER_SECONDS", "REVIEW_THRESHOLD", "ACTIVE_HOURS"],
 );
 export const DRIFT_ENVIRONMENT = contract(
   [
@@ -83,7 +83,7 @@ export const DRIFT_ENVIRONMENT = contract(
 export const DRIFT_DEFAULTS = { distance: 0.2, lowConfidenceRisePoints: 10, minAnswers: 200 } as const;
 export const ENDPOINT_LIFECYCLE_ENVIRONMENT = contract(
   [],
-  ["POLL_INTERVAL_SECONDS", "SAFETY_MARGIN_SECONDS"],
+  ["POLL_INTERVAL_SECONDS", "SAFETY_MARGIN_SECONDS", "ACTIVE_HOURS"],
 );
 
 type RequiredOf<C> = C extends Contract<infer R, string> ? R : never;

@@ -15,6 +15,8 @@ export const CLASSIFY_METRICS = {
   lowConfidence: "LowConfidenceAnswers",
   /** Answers per predicted label (dimensions: service, label): the label mix over time. */
   answersByLabel: "AnswersByLabel",
+  /** 503s outside endpoint_active_hours (dimension: service): expected, so the 5XX alarm leaves them out. */
+  paused: "PausedAnswers",
 } as const;
 
 /** The dimension that names the predicted label. */

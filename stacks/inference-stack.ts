@@ -1,5 +1,6 @@
-import { Fn, Op, TerraformVariable, type TerraformVariableConfig } from "cdktf";
+import { Fn, type IResolvable, Op, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
+import { DAYS_PATTERN, TIME_PATTERN } from "../contract/active-hours";
 import { GUIDE_DOC, notificationTopicName } from "../contract/alarms";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { DRIFT_DEFAULTS } from "../contract/environment";
@@ -17,6 +18,7 @@ import { ClassifierDashboard } from "./constructs/classifier-dashboard";
 import { ComprehendEndpoint } from "./constructs/comprehend-endpoint";
 import { type DataStore, dataStoreFromState } from "./constructs/data-store";
 import { DriftCheck } from "./constructs/drift-check";
+import { activeHoursLocals, EndpointSchedule } from "./constructs/endpoint-schedule";
 import type { FunctionNetwork } from "./constructs/node-function";
 import { docsUrlVariable, OperatorAlarms } from "./constructs/operator-alarms";
 import { ServingAlarms } from "./constructs/serving-alarms";
@@ -148,9 +150,26 @@ export class InferenceStack extends AppStack {
         },
       ],
     });
+    const activeHours = variable("endpoint_active_hours", {
+      type: "object({ days = string, start = string, end = string, time_zone = string })",
+      description:
+        'When the endpoint exists, e.g. { days = "MON-FRI", start = "07:00", end = "19:00", time_zone = "Europe/Berlin" } (days: EventBridge day names, a range or a list). Outside these hours the endpoint is removed (no charges) and re-created at the start; the API answers 503 with Retry-After meanwhile. Null: always on.',
+      nullable: true,
+      validation: [
+        {
+          condition: hcl(
+            `var.endpoint_active_hours == null || try(can(regex("${DAYS_PATTERN}", var.endpoint_active_hours.days)) && can(regex("${TIME_PATTERN}", var.endpoint_active_hours.start)) && can(regex("${TIME_PATTERN}", var.endpoint_active_hours.end)) && tonumber(replace(var.endpoint_active_hours.start, ":", "")) < tonumber(replace(var.endpoint_active_hours.end, ":", "")) && var.endpoint_active_hours.time_zone != "", false)`,
+          ),
+          errorMessage:
+            'endpoint_active_hours must be null or such as { days = "MON-FRI", start = "07:00", end = "19:00", time_zone = "Europe/Berlin" }: days as EventBridge day names (MON-FRI, MON,WED,FRI), start before end on the 24-hour clock, an IANA time zone.',
+        },
+      ],
+    });
     // Null defaults (derived below); cdktf cannot express a null default in the variable's config.
     rateLimit.addOverride("default", null);
     burstLimit.addOverride("default", null);
+    activeHours.addOverride("default", null);
+    const schedule = activeHoursLocals(this, activeHours);
     // What the endpoint serves (contract/throughput.ts, requestsPerSecond, in Terraform's terms): a higher API rate
     // only turns into throttles from Comprehend, which the client sees as 429 after a wasted invocation.
     const perUnit = Fn.min([
@@ -183,6 +202,14 @@ export class InferenceStack extends AppStack {
         maxInferenceUnits: autoscalingMax.numberValue,
         targetUtilization: autoscalingTarget.numberValue,
       },
+      activeHoursJson: schedule.json,
+    });
+    new EndpointSchedule(this, "endpoint_schedule", {
+      namePrefix: namePrefix.stringValue,
+      accountId: store.accountId,
+      activeHours,
+      lifecycleFunction: this.endpoint.lifecycleFunction.function,
+      desired: this.endpoint.desired,
     });
     this.api = new ClassificationApi(this, "api", {
       namePrefix: namePrefix.stringValue,
@@ -198,9 +225,16 @@ export class InferenceStack extends AppStack {
       allowedPrincipalArns: allowedPrincipals.listValue,
       allowedVpcEndpointIds: allowedVpcEndpoints.listValue,
       maxTextCharacters: MAX_REQUEST_TEXT_CHARACTERS,
+      activeHoursJson: schedule.json,
     });
 
-    const watched = this.watch(store, functionNetwork, classifierArn.stringValue, inferenceUnits.numberValue);
+    const watched = this.watch(
+      store,
+      functionNetwork,
+      classifierArn.stringValue,
+      inferenceUnits.numberValue,
+      schedule.alwaysOn,
+    );
     this.alarms = watched.alarms;
     this.dashboard = watched.dashboard;
     this.driftCheck = watched.driftCheck;
@@ -219,6 +253,11 @@ export class InferenceStack extends AppStack {
         value: this.api.classifyFunction.function.functionName,
         description: "Name of the function behind the API.",
       },
+      active_hours_json: {
+        value: schedule.json,
+        description:
+          "The endpoint's active hours as JSON (npm run status says when a paused endpoint resumes); empty: always on.",
+      },
       dashboard_url: {
         value: this.dashboard.url,
         description: "The CloudWatch dashboard: requests, latency, throttles, label mix, confidence, errors.",
@@ -231,7 +270,13 @@ export class InferenceStack extends AppStack {
    * What watches the serving side: its alarms (to the pipeline's topic, found by its name, so that the pipeline
    * stack need not be read: it may be torn down while the endpoint serves), the dashboard and the drift check.
    */
-  private watch(store: DataStore, network: FunctionNetwork, classifierArn: string, inferenceUnits: number) {
+  private watch(
+    store: DataStore,
+    network: FunctionNetwork,
+    classifierArn: string,
+    inferenceUnits: number,
+    alwaysOn: IResolvable,
+  ) {
     const { namePrefix, region, logRetentionDays } = this.variables;
     const prefix = namePrefix.stringValue;
     const variable = (name: string, config: TerraformVariableConfig) =>
@@ -261,6 +306,7 @@ export class InferenceStack extends AppStack {
       stageName: STAGE_NAME,
       accessLogGroup: this.api.accessLogGroup,
       inferenceUnits,
+      alwaysOn,
       endpointUsdPerHour: Op.mul(inferenceUnits, ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR),
       thresholds: {
         serverErrorPercent: percent(

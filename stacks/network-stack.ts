@@ -43,7 +43,7 @@ export class NetworkStack extends AppStack {
         {
           condition: hcl("length(var.availability_zones) == 0 || length(var.availability_zones) == 2"),
           errorMessage:
-            "availability_zones must list exactly two zones, or be empty to use two zones that offer Comprehend and SNS endpoints.",
+            "availability_zones must list exactly two zones, or be empty to use two zones that offer the Comprehend, SNS and CloudWatch endpoints.",
         },
       ],
     });
@@ -57,7 +57,7 @@ export class NetworkStack extends AppStack {
     const { partition, accountId } = keyArnParts(data.getString("kms_key_arn"));
 
     // "Interface endpoints are not available in all Availability Zones" (Amazon Comprehend Developer Guide,
-    // VPC endpoints): read which zones offer both services. The offline plan review overrides these lookups
+    // VPC endpoints): read which zones offer every service. The offline plan review overrides these lookups
     // (EC2 API calls) and the zone list with <region>a and <region>b.
     const offeredBy = INTERFACE_ENDPOINT_SERVICES.map((service) => {
       const lookup = new DataAwsVpcEndpointService(this, `${service}_endpoint_service`, {
@@ -96,7 +96,7 @@ export class NetworkStack extends AppStack {
     this.network.vpc.addOverride("lifecycle.precondition", [
       {
         condition: `\${length(local.${OFFERED_ZONES_LOCAL}) >= 2 && alltrue([for zone in local.zones : contains(local.${OFFERED_ZONES_LOCAL}, zone)])}`,
-        error_message: `\${"availability_zones must be two of the zones that offer both Comprehend and SNS interface endpoints in \${var.region}: \${join(", ", local.${OFFERED_ZONES_LOCAL})}"}`,
+        error_message: `\${"availability_zones must be two of the zones that offer the Comprehend, SNS and CloudWatch (monitoring) interface endpoints in \${var.region}: \${join(", ", local.${OFFERED_ZONES_LOCAL})}"}`,
       },
     ]);
 

@@ -35,6 +35,7 @@ export const INFERENCE_OUTPUTS = [
   "comprehend_endpoint_arn",
   "classify_function_name",
   "dashboard_url",
+  "active_hours_json",
 ] as const;
 
 export type OutputName<List extends readonly string[]> = List[number];

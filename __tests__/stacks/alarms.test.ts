@@ -162,7 +162,10 @@ describe("operator alarms", () => {
             period: 300,
           },
         },
-        expect.objectContaining({ expression: "100 * FILL(server_errors, 0) / requests", return_data: true }),
+        expect.objectContaining({
+          expression: "100 * (FILL(server_errors, 0) - FILL(paused, 0)) / requests",
+          return_data: true,
+        }),
       ]),
     );
 
@@ -204,7 +207,8 @@ describe("operator alarms", () => {
   it("alarms when the endpoint served no request for endpoint_idle_alert_hours, saying the cost and the commands", () => {
     const idle = named(inference, "endpoint-idle");
     expect(idle).toMatchObject({
-      count: "${signum(var.endpoint_idle_alert_hours)}",
+      // Off with endpoint_active_hours: a paused endpoint is idle by design and costs nothing.
+      count: "${local.endpoint_always_on ? signum(var.endpoint_idle_alert_hours) : 0}",
       metric_name: "Count",
       statistic: "Sum",
       period: 3600,

@@ -174,6 +174,60 @@ describe("inference stack", () => {
     },
   );
 
+  it("turns endpoint_active_hours into pause and resume schedules in the operator's time zone, evaluated by terraform", () => {
+    // Prepare: the schedules' expressions, the locals and the variable with its validation, as synthesized.
+    const schedules = Object.fromEntries(
+      resourcesOf(inference, "aws_scheduler_schedule").map(([, s]) => [
+        String(s.name).replace(/.*-endpoint-/, ""),
+        s,
+      ]),
+    ) as Record<string, { count: string; schedule_expression: string; schedule_expression_timezone: string }>;
+    const locals = (inference as unknown as { locals: Record<string, string> }).locals;
+    const common = {
+      variable: { endpoint_active_hours: inference.variable.endpoint_active_hours },
+      locals,
+    };
+    const shared = {
+      schedules: { value: schedules.pause?.count },
+      functions_read: { value: "${local.endpoint_active_hours_json}" },
+      always_on: { value: "${local.endpoint_always_on}" },
+    };
+    const config = {
+      ...common,
+      output: {
+        ...shared,
+        pause: { value: schedules.pause?.schedule_expression },
+        resume: { value: schedules.resume?.schedule_expression },
+        time_zone: { value: schedules.pause?.schedule_expression_timezone },
+      },
+    };
+    const weekdays = { days: "MON-FRI", start: "07:30", end: "19:00", time_zone: "Europe/Berlin" };
+
+    // Act
+    const on = evaluateWithTerraform(config, { endpoint_active_hours: weekdays });
+    const always = evaluateWithTerraform({ ...common, output: shared }, {});
+    const refused = () =>
+      evaluateWithTerraform(config, { endpoint_active_hours: { ...weekdays, start: "19:00", end: "07:00" } });
+
+    // Assess: EventBridge Scheduler cron fields (minutes hours day-of-month month day-of-week year), JSON the
+    // functions parse, no schedule by default, and a plan-time refusal of a window that ends before it starts.
+    expect(on).toEqual({
+      schedules: 1,
+      pause: "cron(0 19 ? * MON-FRI *)",
+      resume: "cron(30 7 ? * MON-FRI *)",
+      time_zone: "Europe/Berlin",
+      functions_read: JSON.stringify({
+        days: "MON-FRI",
+        end: "19:00",
+        start: "07:30",
+        time_zone: "Europe/Berlin",
+      }),
+      always_on: false,
+    });
+    expect(always).toEqual({ schedules: 0, functions_read: "", always_on: true });
+    expect(refused).toThrow("endpoint_active_hours must be null or such as");
+  });
+
   it("lets API Gateway invoke the classify function for this API's route only", () => {
     const permission = resourcesOf(inference, "aws_lambda_permission")
       .map(([, p]) => p)

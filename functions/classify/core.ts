@@ -1,3 +1,9 @@
+import {
+  type ActiveHours,
+  activeWindow,
+  describeActiveHours,
+  formatLocal,
+} from "../../contract/active-hours";
 /**
  * The classification API's pure core: reading the caller's request, fitting the text to Comprehend's real-time
  * limit, shaping the answer in the original sample's documented envelope, and choosing the HTTP status for a
@@ -142,6 +148,24 @@ export interface FailureAnswer {
 }
 
 const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException", "ThrottledException"]);
+
+/**
+ * Outside endpoint_active_hours there is no endpoint: say so, and when it is back, without calling Comprehend.
+ * Retry-After counts to the next start (RFC 9110 allows seconds); creation then takes some minutes more, which
+ * the endpoint's own 503 (ResourceUnavailableException) covers.
+ */
+export function pausedAnswer(now: Date, hours: ActiveHours | undefined): FailureAnswer | undefined {
+  if (!hours) return undefined;
+  const window = activeWindow(now, hours);
+  if (window.active) return undefined;
+  const seconds = Math.max(1, Math.ceil((window.nextStart.getTime() - now.getTime()) / 1000));
+  return {
+    statusCode: 503,
+    message: `The classifier is paused outside its active hours (${describeActiveHours(hours)}); it resumes at ${formatLocal(window.nextStart, hours.time_zone)}`,
+    headers: { "Retry-After": String(seconds) },
+    serverFault: false,
+  };
+}
 
 export function answerForComprehendError(error: unknown, retryAfterSeconds: number): FailureAnswer {
   const name = error instanceof Error ? error.name : "";

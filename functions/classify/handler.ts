@@ -1,6 +1,7 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { ClassifyDocumentCommand, ComprehendClient } from "@aws-sdk/client-comprehend";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { parseActiveHours } from "../../contract/active-hours";
 import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 import { CLASSIFY_ENVIRONMENT } from "../../contract/environment";
 import { readContract, readFraction, readPositiveInt } from "../shared/config";
@@ -10,12 +11,13 @@ import {
   errorResponse,
   type ProxyResult,
   parseClassifyRequest,
+  pausedAnswer,
   RequestError,
   rankClasses,
   successResponse,
   truncateUtf8,
 } from "./core";
-import { recordAnswer } from "./metrics";
+import { recordAnswer, recordPaused } from "./metrics";
 
 const config = readContract(CLASSIFY_ENVIRONMENT);
 const retryAfterSeconds = readPositiveInt("RETRY_AFTER_SECONDS", config.RETRY_AFTER_SECONDS, 60);
@@ -23,6 +25,7 @@ const reviewThreshold = readFraction(
   "REVIEW_THRESHOLD",
   config.REVIEW_THRESHOLD ?? String(DEFAULT_REVIEW_THRESHOLD),
 );
+const activeHours = parseActiveHours(config.ACTIVE_HOURS);
 // Namespace and service from POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME, set by the stack.
 const metrics = new Metrics({ namespace: config.POWERTOOLS_METRICS_NAMESPACE });
 const logger = createLogger("classify");
@@ -53,6 +56,12 @@ async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
     if (!(error instanceof RequestError)) throw error;
     logger.info("rejected request", { status_code: error.statusCode, reason: error.message });
     return errorResponse(error.statusCode, error.message);
+  }
+
+  const paused = pausedAnswer(new Date(), activeHours);
+  if (paused) {
+    recordPaused(metrics);
+    return errorResponse(paused.statusCode, paused.message, paused.headers);
   }
 
   const fitted = truncateUtf8(text);

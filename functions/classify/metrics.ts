@@ -17,3 +17,8 @@ export function recordAnswer(metrics: Metrics, top: ClassScore | undefined, revi
   byLabel.addDimension(LABEL_DIMENSION, top.Name);
   byLabel.addMetric(CLASSIFY_METRICS.answersByLabel, MetricUnit.Count, 1);
 }
+
+/** A request answered 503 because the endpoint is paused outside its active hours. */
+export function recordPaused(metrics: Metrics): void {
+  metrics.addMetric(CLASSIFY_METRICS.paused, MetricUnit.Count, 1);
+}

@@ -1,5 +1,6 @@
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import type { Context } from "aws-lambda";
+import { parseActiveHours } from "../../contract/active-hours";
 import { ENDPOINT_LIFECYCLE_ENVIRONMENT } from "../../contract/environment";
 import { readContract, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
@@ -11,6 +12,7 @@ const pollIntervalMs = readPositiveInt("POLL_INTERVAL_SECONDS", config.POLL_INTE
 // Time kept back from the Lambda timeout so the function answers Terraform with a clear error instead of
 // being killed mid-poll, which Terraform would only report as "Task timed out".
 const safetyMarginMs = readPositiveInt("SAFETY_MARGIN_SECONDS", config.SAFETY_MARGIN_SECONDS, 30) * 1000;
+const activeHours = parseActiveHours(config.ACTIVE_HOURS);
 const logger = createLogger("endpoint-lifecycle");
 const comprehend = new ComprehendClient({});
 
@@ -32,6 +34,7 @@ export const handler = async (event: unknown, context: Context): Promise<Endpoin
       logger,
       deadline: Date.now() + context.getRemainingTimeInMillis() - safetyMarginMs,
       pollIntervalMs,
+      activeHours,
     });
     logger.info("lifecycle action finished", { result });
     return result;

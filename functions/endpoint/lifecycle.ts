@@ -15,6 +15,12 @@ import {
   UpdateEndpointCommand,
 } from "@aws-sdk/client-comprehend";
 import {
+  type ActiveHours,
+  activeWindow,
+  describeActiveHours,
+  formatLocal,
+} from "../../contract/active-hours";
+import {
   type EndpointSpec,
   endpointArnFor,
   hasConverged,
@@ -30,6 +36,8 @@ export interface EndpointResult {
   status: string;
   model_arn: string;
   desired_inference_units: number;
+  /** Outside the active hours: when the resume schedule brings the endpoint back. */
+  paused_until?: string;
 }
 
 export interface DeleteResult {
@@ -51,6 +59,8 @@ export interface LifecycleDeps {
   sleep?: (ms: number) => Promise<void>;
   /** CreateEndpoint's idempotency token; a fresh one per call by default. */
   newToken?: () => string;
+  /** endpoint_active_hours: outside them there is no endpoint, whatever Terraform asks. */
+  activeHours?: ActiveHours | undefined;
 }
 
 /** Comprehend reports the endpoint FAILED, or an update that did not take; carries Comprehend's own words. */
@@ -76,7 +86,35 @@ export async function runLifecycle(
 ): Promise<EndpointResult | DeleteResult> {
   const ops = new EndpointOperations(deps);
   const { action, desired, previous } = request;
+  const window = deps.activeHours && activeWindow(new Date((deps.now ?? Date.now)()), deps.activeHours);
+  if (deps.activeHours && window && !window.active && (action === "create" || action === "update")) {
+    // A deploy outside the active hours: the resume schedule, whose input this same apply updated, creates the
+    // endpoint with this configuration at the next start. Terraform records the input as usual, so the next
+    // plan sees no change either way.
+    if (previous && endpointArnFor(previous) !== endpointArnFor(desired)) {
+      await ops.delete(previous, { waitUntilGone: false });
+    }
+    await ops.delete(desired, { waitUntilGone: false });
+    deps.logger.info("outside the active hours: no endpoint until the next start", {
+      active_hours: describeActiveHours(deps.activeHours),
+      paused_until: window.nextStart.toISOString(),
+    });
+    return {
+      endpoint_arn: endpointArnFor(desired),
+      endpoint_name: desired.endpointName,
+      status: "PAUSED",
+      model_arn: desired.modelArn,
+      desired_inference_units: desired.desiredInferenceUnits,
+      paused_until: formatLocal(window.nextStart, deps.activeHours.time_zone),
+    };
+  }
   switch (action) {
+    case "pause":
+      // The end of the active hours: Comprehend stops billing once the endpoint is gone.
+      return ops.delete(desired, { waitUntilGone: false });
+    case "resume":
+      // The start: creation takes minutes, meanwhile the API answers 503 with Retry-After; no waiting here.
+      return ops.startCreation(desired);
     case "create":
       return ops.createOrAdopt(desired);
     case "update": {
@@ -130,6 +168,20 @@ class EndpointOperations {
     const created = await this.create(spec, arn);
     // CreateEndpoint already tagged a new endpoint; an adopted one gets its tags written in full.
     return this.converge(spec, arn, created ? spec.tags : null);
+  }
+
+  /** Requests the endpoint unless it exists; returns at once (the resume schedule does not wait for it). */
+  async startCreation(spec: EndpointSpec): Promise<EndpointResult> {
+    const arn = endpointArnFor(spec);
+    const observed = await this.describe(arn);
+    const created = observed === null && (await this.create(spec, arn));
+    return {
+      endpoint_arn: arn,
+      endpoint_name: spec.endpointName,
+      status: created ? "CREATING" : (observed?.status ?? "CREATING"),
+      model_arn: observed?.modelArn ?? spec.modelArn,
+      desired_inference_units: observed?.desiredInferenceUnits ?? spec.desiredInferenceUnits,
+    };
   }
 
   /** Brings an existing endpoint to the spec; `previousTags` null means the tags were never applied by us. */

@@ -4,11 +4,18 @@
  */
 
 import { parseClassifierArn } from "../../contract/arns";
-import { endpointArn, TERRAFORM_KEY } from "../../contract/endpoint-lifecycle";
+import {
+  endpointArn,
+  SCHEDULE_KEY,
+  SCHEDULED_ACTIONS,
+  type ScheduledAction,
+  TERRAFORM_KEY,
+} from "../../contract/endpoint-lifecycle";
 
 export { TERRAFORM_KEY };
 
-export type LifecycleAction = "create" | "update" | "delete";
+/** Terraform's actions, and the active-hours schedules' (SCHEDULE_KEY). */
+export type LifecycleAction = "create" | "update" | "delete" | ScheduledAction;
 
 export interface EndpointSpec {
   endpointName: string;
@@ -40,6 +47,15 @@ const ROLE_ARN = /^arn:aws(-[^:]+)?:iam::[0-9]{12}:role\/.+$/;
 
 export function parseLifecycleRequest(event: unknown, terraformKey = TERRAFORM_KEY): LifecycleRequest {
   if (!isObject(event)) throw new LifecycleInputError("Invocation input must be a JSON object");
+  const scheduled = event[SCHEDULE_KEY];
+  if (scheduled !== undefined) {
+    if (!SCHEDULED_ACTIONS.includes(scheduled as ScheduledAction)) {
+      throw new LifecycleInputError(
+        `"${SCHEDULE_KEY}" must be ${SCHEDULED_ACTIONS.map((a) => `"${a}"`).join(" or ")}, got ${JSON.stringify(scheduled)}`,
+      );
+    }
+    return { action: scheduled as ScheduledAction, desired: parseSpec(event, "input"), previous: null };
+  }
   const lifecycle = event[terraformKey];
   if (!isObject(lifecycle)) {
     throw new LifecycleInputError(

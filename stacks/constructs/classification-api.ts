@@ -40,6 +40,8 @@ export interface ClassificationApiProps {
   readonly allowedVpcEndpointIds: string[];
   /** ClassifyDocument reads at most this many bytes; the API refuses bodies far beyond it. */
   readonly maxTextCharacters: number;
+  /** endpoint_active_hours as JSON ("" for always on): outside them the function answers 503 by itself. */
+  readonly activeHoursJson: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export class ClassificationApi extends Construct {
         ENDPOINT_ARN: props.endpointArn,
         // Read by Powertools' Metrics itself: the answers' embedded metrics land in the app's own namespace.
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.namePrefix),
+        ACTIVE_HOURS: props.activeHoursJson,
       }),
       statements: [
         { sid: "Classify", actions: ["comprehend:ClassifyDocument"], resources: [props.endpointArn] },

@@ -7,6 +7,7 @@ import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { DataResource, Fn, type IResolvable, Op, TerraformCount } from "cdktf";
 import { Construct } from "constructs";
 import { type EndpointLifecycleInput, endpointArn, TERRAFORM_KEY } from "../../contract/endpoint-lifecycle";
+import { ENDPOINT_LIFECYCLE_ENVIRONMENT, environmentFor } from "../../contract/environment";
 import { functionName } from "../../contract/functions";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
@@ -28,6 +29,8 @@ export interface ComprehendEndpointProps {
   readonly logRetentionDays: number;
   readonly logKmsKeyArn: string;
   readonly autoscaling: EndpointAutoscaling;
+  /** endpoint_active_hours as JSON ("" for always on): outside them the function keeps no endpoint. */
+  readonly activeHoursJson: string;
 }
 
 /** Application Auto Scaling's dimension for a classifier endpoint's inference units. */
@@ -106,6 +109,7 @@ export class ComprehendEndpoint extends Construct {
       logKmsKeyArn: props.logKmsKeyArn,
       // Creating an endpoint takes minutes; the function waits for IN_SERVICE within Lambda's 15.
       timeoutSeconds: 900,
+      environment: environmentFor(ENDPOINT_LIFECYCLE_ENVIRONMENT, { ACTIVE_HOURS: props.activeHoursJson }),
       statements: [
         {
           sid: "ManageEndpoint",

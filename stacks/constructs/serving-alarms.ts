@@ -1,8 +1,14 @@
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { Fn, Op, TerraformCount } from "cdktf";
+import { Fn, type IResolvable, Op, TerraformCount } from "cdktf";
 import { Construct } from "constructs";
-import { API_METRICS, metricsNamespace } from "../../contract/metrics";
+import {
+  API_METRICS,
+  CLASSIFY_METRICS,
+  CLASSIFY_SERVICE,
+  metricsNamespace,
+  SERVICE_DIMENSION,
+} from "../../contract/metrics";
 import type { OperatorAlarms } from "./operator-alarms";
 
 export interface ServingThresholds {
@@ -26,6 +32,8 @@ export interface ServingAlarmsProps {
   /** What the endpoint costs an hour (units x price), said in the idle alarm's email. */
   readonly endpointUsdPerHour: number;
   readonly inferenceUnits: number;
+  /** With endpoint_active_hours the endpoint is gone at night: idle hours then are the point, not a waste. */
+  readonly alwaysOn: boolean | IResolvable;
 }
 
 const FIVE_MINUTES = 300;
@@ -49,6 +57,7 @@ export class ServingAlarms extends Construct {
     // Two of three five-minute periods: a single bad minute is not an incident, a quarter of an hour is.
     const sustained = { evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: "notBreaching" };
 
+    const namespace = metricsNamespace(props.namePrefix);
     alarms.add("apiServerErrors", {
       ...sustained,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
@@ -57,8 +66,19 @@ export class ServingAlarms extends Construct {
         apiMetric("requests", "Count"),
         apiMetric("server_errors", "5XXError"),
         {
+          // The 503s outside endpoint_active_hours are by design (the classify function counts them).
+          id: "paused",
+          metric: {
+            namespace,
+            metricName: CLASSIFY_METRICS.paused,
+            dimensions: { [SERVICE_DIMENSION]: CLASSIFY_SERVICE },
+            stat: "Sum",
+            period: FIVE_MINUTES,
+          },
+        },
+        {
           id: "server_error_percent",
-          expression: "100 * FILL(server_errors, 0) / requests",
+          expression: "100 * (FILL(server_errors, 0) - FILL(paused, 0)) / requests",
           label: "5XX answers, percent of requests",
           returnData: true,
         },
@@ -80,7 +100,6 @@ export class ServingAlarms extends Construct {
       detail: `Threshold: p99 above ${thresholds.p99LatencyMs} ms over 10 of 15 minutes.`,
     });
 
-    const namespace = metricsNamespace(props.namePrefix);
     new CloudwatchLogMetricFilter(this, "throttled_filter", {
       name: `${props.namePrefix}-api-throttled`,
       logGroupName: props.accessLogGroup.name,
@@ -119,7 +138,7 @@ export class ServingAlarms extends Construct {
     const idleCost = Fn.format("%.2f", [Op.mul(props.endpointUsdPerHour, thresholds.idleHours)]);
     const idleHours = Fn.max([1, thresholds.idleHours]);
     alarms.add("endpointIdle", {
-      count: TerraformCount.of(Fn.signum(thresholds.idleHours)),
+      count: TerraformCount.of(Fn.conditional(props.alwaysOn, Fn.signum(thresholds.idleHours), 0)),
       namespace: "AWS/ApiGateway",
       metricName: "Count",
       dimensions,

@@ -78,7 +78,7 @@ export class PrivateServiceAccess extends Construct {
       policy: s3Policy.json,
       tags: { Name: `${props.namePrefix}-s3` },
     });
-    // Comprehend and SNS through the interface endpoints: only this account's principals, on its resources.
+    // Comprehend, SNS and CloudWatch through the interface endpoints: only this account's principals, on its resources.
     const thisAccountOnly = new DataAwsIamPolicyDocument(this, "interface_endpoint_policy", {
       statement: [
         {
@@ -94,6 +94,21 @@ export class PrivateServiceAccess extends Construct {
       ],
     });
 
+    // CloudWatch's metric reads name no resource, so there is no resource account to compare
+    // ("aws:ResourceAccount", IAM User Guide, global condition keys: present only for actions on a resource):
+    // through this endpoint, only this account's principals, and only reading metrics.
+    const metricReadsOnly = new DataAwsIamPolicyDocument(this, "monitoring_endpoint_policy", {
+      statement: [
+        {
+          sid: "ThisAccountReadsMetrics",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"],
+          resources: ["*"],
+          condition: [{ test: "StringEquals", variable: "aws:PrincipalAccount", values: [props.accountId] }],
+        },
+      ],
+    });
+
     this.interfaceEndpoints = {};
     for (const service of props.interfaceServices) {
       this.interfaceEndpoints[service] = new VpcEndpoint(this, `${service}_interface_endpoint`, {
@@ -103,7 +118,7 @@ export class PrivateServiceAccess extends Construct {
         privateDnsEnabled: true,
         subnetIds: props.network.privateSubnets.map((subnet) => subnet.id),
         securityGroupIds: [this.endpointSecurityGroup.id],
-        policy: thisAccountOnly.json,
+        policy: service === "monitoring" ? metricReadsOnly.json : thisAccountOnly.json,
         tags: { Name: `${props.namePrefix}-${service}` },
       });
     }
