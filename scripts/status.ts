@@ -14,6 +14,7 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-comprehend";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { parseActiveHours } from "../contract/active-hours";
 import { alarmNamePrefix } from "../contract/alarms";
 import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
@@ -223,7 +224,10 @@ export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<
     readAlarms(deps.cloudwatch(region), namePrefix),
   ]);
   const dashboardUrl = typeof inference?.dashboard_url === "string" ? inference.dashboard_url : undefined;
-  return { ...base, bucket, runs, classifiers, endpoint, alarms, dashboardUrl };
+  const activeHours = parseActiveHours(
+    typeof inference?.active_hours_json === "string" ? inference.active_hours_json : undefined,
+  );
+  return { ...base, bucket, runs, classifiers, endpoint, alarms, dashboardUrl, activeHours };
 }
 
 export async function main(

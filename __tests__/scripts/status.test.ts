@@ -7,6 +7,7 @@ import {
   DescribeEndpointCommand,
   type DocumentClassifierProperties,
   ListDocumentClassifiersCommand,
+  ResourceNotFoundException,
 } from "@aws-sdk/client-comprehend";
 import {
   GetObjectCommand,
@@ -57,7 +58,7 @@ function trained(runId: string, ended: string, f1: number): DocumentClassifierPr
   };
 }
 
-async function status(dir: string, argv: string[] = []) {
+async function status(dir: string, argv: string[] = [], now = NOW) {
   const out: string[] = [];
   const err: string[] = [];
   const deps: StatusDeps = {
@@ -65,7 +66,7 @@ async function status(dir: string, argv: string[] = []) {
     s3: (region) => new S3Client({ region }),
     comprehend: (region) => new ComprehendClient({ region }),
     cloudwatch: (region) => new CloudWatchClient({ region }),
-    now: () => NOW,
+    now: () => now,
     env: {},
   };
   const code = await main(
@@ -260,6 +261,40 @@ describe("npm run status", () => {
       "    what to do: docs/troubleshooting.md#the-api-answers-with-server-errors-5xx",
     );
     expect(result.out).toContain(`Dashboard: ${dashboard}`);
+  });
+
+  it("says a paused endpoint is paused until the next start of its active hours, not missing", async () => {
+    // Prepare: Saturday; the pause schedule deleted the endpoint on Friday evening.
+    comprehend.on(ListDocumentClassifiersCommand).resolves({
+      DocumentClassifierPropertiesList: [trained("run-a", "2026-10-01T00:00:00Z", 0.81)],
+    });
+    comprehend
+      .on(DescribeEndpointCommand)
+      .rejects(new ResourceNotFoundException({ message: "Endpoint not found", $metadata: {} }));
+    const inference = {
+      comprehend_endpoint_arn: ENDPOINT_ARN,
+      active_hours_json: JSON.stringify({
+        days: "MON-FRI",
+        start: "07:00",
+        end: "19:00",
+        time_zone: "Europe/Berlin",
+      }),
+    };
+
+    // Act
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training, inference }),
+      [],
+      new Date("2026-12-05T10:00:00Z"),
+    );
+
+    // Assess
+    expect(result.out).toContain(
+      "Endpoint:\n  paused until 2026-12-07 07:00 Europe/Berlin (active hours MON-FRI 07:00-19:00 Europe/Berlin); the API answers 503 with Retry-After meanwhile",
+    );
+    expect(result.out).toContain(
+      "Next: Nothing: the endpoint is paused outside its active hours and the resume schedule creates it at 2026-12-07 07:00 Europe/Berlin.",
+    );
   });
 
   it("says no alarm is in ALARM when none is", async () => {

@@ -1,3 +1,9 @@
+import {
+  type ActiveHours,
+  activeWindow,
+  describeActiveHours,
+  formatLocal,
+} from "../../contract/active-hours";
 /**
  * Where a deployment stands, as a person reads it: pure functions of the facts `npm run status` gathered, so
  * that every state (nothing deployed, training, trained but not served, serving an older model) is tested.
@@ -62,6 +68,8 @@ export interface StatusFacts {
   /** The app's alarms in ALARM; undefined when the training stack (and with it the alarms) is not deployed. */
   readonly alarms?: readonly AlarmFacts[] | undefined;
   readonly dashboardUrl?: string | undefined;
+  /** endpoint_active_hours, when the inference stack has them. */
+  readonly activeHours?: ActiveHours | undefined;
 }
 
 const IN_FLIGHT = new Set(["SUBMITTED", "TRAINING"]);
@@ -102,6 +110,10 @@ export function nextStep(facts: StatusFacts): string {
   if (!newest)
     return "No classifier has trained yet: read the latest report or the Training failed email, fix the data, upload again.";
   const deployNewest = `npm run deploy -- inference --classifier-arn ${newest.arn}`;
+  const window = facts.activeHours && activeWindow(facts.now, facts.activeHours);
+  if (deployed.inference && !facts.endpoint && facts.activeHours && window && !window.active) {
+    return `Nothing: the endpoint is paused outside its active hours and the resume schedule creates it at ${formatLocal(window.nextStart, facts.activeHours.time_zone)}. To serve now, set endpoint_active_hours = null in terraform.tfvars and run npm run deploy -- inference.`;
+  }
   if (!deployed.inference || !facts.endpoint) {
     return `Serve the newest classifier (${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR)} per inference unit per hour while it exists): ${deployNewest}`;
   }
@@ -154,7 +166,12 @@ export function renderStatus(facts: StatusFacts): string {
 
   lines.push("", "Endpoint:");
   const e = facts.endpoint;
-  if (!e)
+  const window = facts.activeHours && activeWindow(facts.now, facts.activeHours);
+  if (!e && facts.deployed.inference && facts.activeHours && window && !window.active)
+    lines.push(
+      `  paused until ${formatLocal(window.nextStart, facts.activeHours.time_zone)} (active hours ${describeActiveHours(facts.activeHours)}); the API answers 503 with Retry-After meanwhile`,
+    );
+  else if (!e)
     lines.push(
       facts.deployed.inference
         ? "  deployed, but Comprehend does not know it"
@@ -170,6 +187,10 @@ export function renderStatus(facts: StatusFacts): string {
       `  inference units: ${units ?? "?"}${e.desiredUnits !== undefined && e.desiredUnits !== e.currentUnits ? ` (desired ${e.desiredUnits})` : ""}, about ${formatUsd((units ?? 0) * ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR)} an hour`,
     );
     if (e.message) lines.push(`  message: ${e.message}`);
+    if (facts.activeHours && window)
+      lines.push(
+        `  active hours ${describeActiveHours(facts.activeHours)}: ${window.active ? `paused at ${formatLocal(window.nextEnd, facts.activeHours.time_zone)}` : `removed by the pause schedule shortly, back at ${formatLocal(window.nextStart, facts.activeHours.time_zone)}`}`,
+      );
   }
   if (facts.alarms) {
     lines.push("", `Alarms in ALARM (${facts.alarms.length}):`);
