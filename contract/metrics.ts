@@ -33,3 +33,16 @@ export const API_METRICS = {
  */
 export const SERVICE_DIMENSION = "service";
 export const CLASSIFY_SERVICE = "classify";
+
+/**
+ * Comprehend's own endpoint metrics ("Monitoring Amazon Comprehend endpoints", Amazon Comprehend Developer
+ * Guide): by the EndpointArn dimension, one-minute data; ProvisionedInferenceUnits read as Average,
+ * InferenceUtilization (percent of the provisioned throughput used) and ConsumedInferenceUnits as Sum.
+ */
+export const COMPREHEND_ENDPOINT_METRICS = {
+  namespace: "AWS/Comprehend",
+  dimension: "EndpointArn",
+  provisionedUnits: "ProvisionedInferenceUnits",
+  consumedUnits: "ConsumedInferenceUnits",
+  utilization: "InferenceUtilization",
+} as const;

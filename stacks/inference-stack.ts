@@ -5,7 +5,7 @@ import { GUIDE_DOC, notificationTopicName } from "../contract/alarms";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { DRIFT_DEFAULTS } from "../contract/environment";
 import { functionName } from "../contract/functions";
-import { metricsNamespace } from "../contract/metrics";
+import { COMPREHEND_ENDPOINT_METRICS, metricsNamespace } from "../contract/metrics";
 import {
   DEFAULT_TYPICAL_TICKET_CHARACTERS,
   UNIT_CHARACTERS_PER_SECOND,
@@ -234,6 +234,11 @@ export class InferenceStack extends AppStack {
       classifierArn.stringValue,
       inferenceUnits.numberValue,
       schedule.alwaysOn,
+      {
+        enabled: autoscalingEnabled.booleanValue,
+        maxUnits: autoscalingMax.numberValue,
+        targetUtilization: autoscalingTarget.numberValue,
+      },
     );
     this.alarms = watched.alarms;
     this.dashboard = watched.dashboard;
@@ -276,6 +281,7 @@ export class InferenceStack extends AppStack {
     classifierArn: string,
     inferenceUnits: number,
     alwaysOn: IResolvable,
+    autoscaling: { enabled: boolean | IResolvable; maxUnits: number; targetUtilization: number },
   ) {
     const { namePrefix, region, logRetentionDays } = this.variables;
     const prefix = namePrefix.stringValue;
@@ -307,6 +313,8 @@ export class InferenceStack extends AppStack {
       accessLogGroup: this.api.accessLogGroup,
       inferenceUnits,
       alwaysOn,
+      endpointArn: this.endpoint.endpointArn,
+      autoscaling,
       endpointUsdPerHour: Op.mul(inferenceUnits, ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR),
       thresholds: {
         serverErrorPercent: percent(
@@ -350,6 +358,19 @@ export class InferenceStack extends AppStack {
       region: region.stringValue,
       apiName: this.api.restApi.name,
       stageName: STAGE_NAME,
+      endpointUnits: {
+        namespace: COMPREHEND_ENDPOINT_METRICS.namespace,
+        metrics: [
+          [COMPREHEND_ENDPOINT_METRICS.provisionedUnits, "Average", "Provisioned inference units"],
+          [COMPREHEND_ENDPOINT_METRICS.consumedUnits, "Sum", "Consumed inference units"],
+          [COMPREHEND_ENDPOINT_METRICS.utilization, "Sum", "Utilization (%)"],
+        ].map(([metricName, stat, label]) => ({
+          metricName: metricName as string,
+          stat: stat as string,
+          label: label as string,
+          dimensions: { [COMPREHEND_ENDPOINT_METRICS.dimension]: this.endpoint.endpointArn },
+        })),
+      },
       functionNames: (
         ["etl", "train", "notify", "batch", "classify", "endpointLifecycle", "driftCheck"] as const
       ).map((role) => functionName(prefix, role)),

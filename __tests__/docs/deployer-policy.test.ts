@@ -24,7 +24,9 @@ const SERVICE_OF: readonly [RegExp, string][] = [
   [/^aws_s3_/, "s3"],
   [/^aws_iam_(role|role_policy|role_policy_attachment)$/, "iam"],
   [/^aws_lambda_/, "lambda"],
-  [/^aws_cloudwatch_log_group$/, "logs"],
+  [/^aws_cloudwatch_log_(group|metric_filter)$/, "logs"],
+  [/^aws_cloudwatch_(metric_alarm|dashboard)$/, "cloudwatch"],
+  [/^aws_scheduler_/, "scheduler"],
   [/^aws_cloudwatch_event_/, "events"],
   [/^aws_sns_/, "sns"],
   [/^aws_kms_/, "kms"],
@@ -77,6 +79,9 @@ describe("the deploying identity's policy", () => {
       ["aws_lambda_function", "function_name", "${var.name_prefix}-"],
       ["aws_sns_topic", "name", "${var.name_prefix}-"],
       ["aws_cloudwatch_event_rule", "name", "${var.name_prefix}-"],
+      ["aws_cloudwatch_metric_alarm", "alarm_name", "${var.name_prefix}--"],
+      ["aws_cloudwatch_dashboard", "dashboard_name", "${var.name_prefix}-"],
+      ["aws_scheduler_schedule", "name", "${var.name_prefix}-"],
       ["aws_s3_bucket", "bucket_prefix", "${var.name_prefix}-data-"],
     ];
     for (const [type, attribute, start] of named) {

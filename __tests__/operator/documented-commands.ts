@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { trainingFinishedEvent } from "../../functions/notify/report";
 import { DEPLOY_INFERENCE_HINT } from "../../scripts/classify/target";
 import { USAGE } from "../../scripts/stacks";
+import { IDLE_ALARM_COMMANDS } from "../../stacks/constructs/serving-alarms";
 import { ARN, classifier, NAME, RUN_ID } from "../fixtures/notify/classifiers";
 import { repoRoot } from "./project-copy";
 
@@ -57,6 +58,7 @@ export function documentedCommands(): DocumentedCommand[] {
     ...commandsIn("npm run deploy -- --help", USAGE.deploy),
     ...commandsIn("npm run destroy -- --help", USAGE.destroy),
     ...commandsIn("npm run classify hint", DEPLOY_INFERENCE_HINT),
+    ...commandsIn("endpoint-idle alarm", IDLE_ALARM_COMMANDS),
   ];
   const seen = new Set<string>();
   return all.filter((command) => {

@@ -56,6 +56,7 @@ describe("every documented deploy and destroy command", () => {
         "npm run deploy -- --help",
         "npm run destroy -- --help",
         "npm run classify hint",
+        "endpoint-idle alarm",
       ]),
     );
     expect(byTyped.size).toBeGreaterThanOrEqual(8);

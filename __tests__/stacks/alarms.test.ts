@@ -1,6 +1,7 @@
 import { ALARM_CONCERNS, type AlarmConcernName } from "../../contract/alarms";
 import { API_METRICS } from "../../contract/metrics";
 import { resourcesOf, type StackJson, synthesizeApp } from "./synthesized";
+import { evaluateWithTerraform } from "./terraform-evaluate";
 
 type Alarm = Record<string, unknown> & {
   alarm_name: string;
@@ -223,6 +224,112 @@ describe("operator alarms", () => {
     expect(idle.alarm_description).toContain("npm run deploy -- inference");
     expect(idle.alarm_description).toMatch(
       /Idle for \$\{var\.endpoint_idle_alert_hours\} hours, which cost about \$\$\{format\("%\.2f"/,
+    );
+  });
+
+  it("alarms when autoscaling holds the endpoint at its maximum units above its target for 15 minutes", () => {
+    const pinned = named(inference, "endpoint-at-max");
+    expect(pinned).toMatchObject({
+      count: "${(var.endpoint_autoscaling_enabled == true) ? 1 : 0}",
+      evaluation_periods: 15,
+      datapoints_to_alarm: 15,
+      threshold: 1,
+      treat_missing_data: "notBreaching",
+    });
+    // "Monitoring Amazon Comprehend endpoints": AWS/Comprehend by EndpointArn, one-minute data.
+    const endpoint = expect.stringMatching(/document-classifier-endpoint\/\$\{var\.name_prefix\}-endpoint$/);
+    expect(pinned.metric_query).toEqual(
+      expect.arrayContaining([
+        {
+          id: "provisioned",
+          metric: {
+            namespace: "AWS/Comprehend",
+            metric_name: "ProvisionedInferenceUnits",
+            dimensions: { EndpointArn: endpoint },
+            stat: "Average",
+            period: 60,
+          },
+        },
+        {
+          id: "utilization",
+          metric: {
+            namespace: "AWS/Comprehend",
+            metric_name: "InferenceUtilization",
+            dimensions: { EndpointArn: endpoint },
+            stat: "Sum",
+            period: 60,
+          },
+        },
+        expect.objectContaining({
+          expression:
+            "IF(provisioned >= ${var.endpoint_autoscaling_max_inference_units} AND utilization > ${var.endpoint_autoscaling_target_utilization}, 1, 0)",
+        }),
+      ]),
+    );
+  });
+});
+
+describe("the dashboard", () => {
+  it("charts requests, errors, throttles, latency percentiles, the label mix, low confidence, the endpoint's units and every function's errors", () => {
+    const [, dashboard] = resourcesOf(inference, "aws_cloudwatch_dashboard")[0] ?? [];
+    expect(dashboard?.dashboard_name).toBe("${var.name_prefix}-classifier");
+    // Interpolations holding quoted HCL strings (the endpoint ARN's split(":")) are JSON only once Terraform
+    // renders them: stand in a placeholder for those before parsing.
+    const body = JSON.parse(
+      String(dashboard?.dashboard_body).replace(/\$\{[^{}]*"[^{}]*\}/g, "RENDERED"),
+    ) as {
+      widgets: { properties: { title: string; metrics: unknown[][] } }[];
+    };
+    const byTitle = Object.fromEntries(
+      body.widgets.map((w) => [w.properties.title, JSON.stringify(w.properties.metrics)]),
+    );
+    expect(Object.keys(byTitle)).toEqual([
+      "Requests and errors",
+      "Latency (ms)",
+      "Label mix (answers per label, hourly)",
+      "Low-confidence answers (percent, hourly)",
+      "Endpoint inference units (per minute)",
+      "Function errors",
+    ]);
+    for (const metric of ["Count", "4XXError", "5XXError", API_METRICS.throttled])
+      expect(byTitle["Requests and errors"]).toContain(`"${metric}"`);
+    for (const p of ["p50", "p90", "p99"]) expect(byTitle["Latency (ms)"]).toContain(`"stat":"${p}"`);
+    expect(byTitle["Label mix (answers per label, hourly)"]).toContain(
+      "SEARCH('{${var.name_prefix}/classifier,service,label} MetricName=\\\"AnswersByLabel\\\"', 'Sum', 3600)",
+    );
+    expect(byTitle["Low-confidence answers (percent, hourly)"]).toContain("100 * low / all");
+    expect(byTitle["Endpoint inference units (per minute)"]).toContain("ProvisionedInferenceUnits");
+    for (const fn of ["etl", "train", "notify", "batch", "classify", "endpoint-lifecycle", "drift-check"])
+      expect(byTitle["Function errors"]).toContain(`"\${var.name_prefix}-${fn}"`);
+    // Rendered by the real terraform, the body is the JSON CloudWatch takes.
+    const rendered = evaluateWithTerraform(
+      {
+        variable: Object.fromEntries(
+          ["name_prefix", "region", "document_classifier_arn"].map((name) => [
+            name,
+            inference.variable[name],
+          ]),
+        ),
+        // The API's name is the one attribute of another resource: stand in its value.
+        output: {
+          body: {
+            value: String(dashboard?.dashboard_body).replace(
+              /\$\{aws_api_gateway_rest_api\.\w+\.name\}/g,
+              "comprehend-itsr-classifier",
+            ),
+          },
+        },
+      },
+      {
+        document_classifier_arn: "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--run-1",
+      },
+    );
+    const widgets = (JSON.parse(String(rendered.body)) as typeof body).widgets;
+    expect(JSON.stringify(widgets)).toContain(
+      '"AWS/Comprehend","ProvisionedInferenceUnits","EndpointArn","arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/comprehend-itsr-endpoint"',
+    );
+    expect(inference.output?.dashboard_url?.value).toBe(
+      "https://${var.region}.console.aws.amazon.com/cloudwatch/home?region=${var.region}#dashboards/dashboard/${var.name_prefix}-classifier",
     );
   });
 });

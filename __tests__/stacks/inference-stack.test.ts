@@ -1,7 +1,3 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { requestsPerSecond } from "../../contract/throughput";
 import { CLASSIFY_PATH } from "../../stacks/constructs/classification-api";
 import { ENDPOINT_SCALABLE_DIMENSION } from "../../stacks/constructs/comprehend-endpoint";
@@ -14,6 +10,7 @@ import {
   type StackJson,
   synthesizeApp,
 } from "./synthesized";
+import { evaluateWithTerraform } from "./terraform-evaluate";
 
 let inference: StackJson;
 
@@ -22,33 +19,6 @@ beforeAll(() => {
 });
 
 const one = (type: string) => onlyResource(inference, type);
-
-/** Outputs of a configuration without resources, computed by the real terraform (apply needs no provider). */
-function evaluateWithTerraform(config: object, values: Record<string, unknown>): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), "terraform-evaluate-"));
-  try {
-    writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config));
-    writeFileSync(join(dir, "values.tfvars.json"), JSON.stringify(values));
-    const run = (args: string[]) =>
-      spawnSync("terraform", args, {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...process.env, CHECKPOINT_DISABLE: "1" },
-      });
-    const applied = run([
-      "apply",
-      "-auto-approve",
-      "-input=false",
-      "-no-color",
-      "-var-file=values.tfvars.json",
-    ]);
-    if (applied.status !== 0) throw new Error(applied.stderr);
-    const outputs = JSON.parse(run(["output", "-json"]).stdout) as Record<string, { value: unknown }>;
-    return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.value]));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe("inference stack", () => {
   it("holds the endpoint's desired model and units in terraform_data, so a plan shows them change", () => {

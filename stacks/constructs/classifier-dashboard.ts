@@ -23,6 +23,7 @@ export interface ClassifierDashboardProps {
 
 export interface EndpointMetric {
   readonly metricName: string;
+  readonly stat: string;
   readonly dimensions: Record<string, string>;
   readonly label: string;
 }
@@ -88,13 +89,14 @@ export class ClassifierDashboard extends Construct {
       ...(props.endpointUnits
         ? [
             widget(
-              "Endpoint inference units",
+              "Endpoint inference units (per minute)",
               props.endpointUnits.metrics.map((metric) => [
                 props.endpointUnits?.namespace ?? "",
                 metric.metricName,
                 ...Object.entries(metric.dimensions).flat(),
-                { stat: "Average", label: metric.label },
+                { stat: metric.stat, label: metric.label },
               ]),
+              { period: 60 },
             ),
           ]
         : []),

@@ -6,6 +6,7 @@ import {
   API_METRICS,
   CLASSIFY_METRICS,
   CLASSIFY_SERVICE,
+  COMPREHEND_ENDPOINT_METRICS,
   metricsNamespace,
   SERVICE_DIMENSION,
 } from "../../contract/metrics";
@@ -32,9 +33,20 @@ export interface ServingAlarmsProps {
   /** What the endpoint costs an hour (units x price), said in the idle alarm's email. */
   readonly endpointUsdPerHour: number;
   readonly inferenceUnits: number;
+  readonly endpointArn: string;
+  /** Autoscaling's bounds, when it is on: the endpoint pinned at its maximum is worth an alarm. */
+  readonly autoscaling: {
+    readonly enabled: boolean | IResolvable;
+    readonly maxUnits: number;
+    readonly targetUtilization: number;
+  };
   /** With endpoint_active_hours the endpoint is gone at night: idle hours then are the point, not a waste. */
   readonly alwaysOn: boolean | IResolvable;
 }
+
+/** What the idle alarm's email tells the operator to run (the operator tests run them as written). */
+export const IDLE_ALARM_COMMANDS =
+  'Remove the endpoint and its API (the classifier and the data stay) with "npm run destroy -- inference"; bring it back with "npm run deploy -- inference".';
 
 const FIVE_MINUTES = 300;
 const HOUR = 3600;
@@ -132,6 +144,38 @@ export class ServingAlarms extends Construct {
       detail: `Threshold: ${thresholds.throttledPercent}% of requests over 10 of 15 minutes.`,
     });
 
+    // Pinned: as many units as autoscaling may give, and busier than it aims at, minute after minute for a
+    // quarter of an hour (Application Auto Scaling would have scaled out by then if it could).
+    const endpointMetric = (queryId: string, metricName: string, stat: string) => ({
+      id: queryId,
+      metric: {
+        namespace: COMPREHEND_ENDPOINT_METRICS.namespace,
+        metricName,
+        dimensions: { [COMPREHEND_ENDPOINT_METRICS.dimension]: props.endpointArn },
+        stat,
+        period: 60,
+      },
+    });
+    alarms.add("endpointAtMaximum", {
+      count: TerraformCount.of(Fn.conditional(Op.eq(props.autoscaling.enabled, true), 1, 0)),
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 15,
+      datapointsToAlarm: 15,
+      treatMissingData: "notBreaching",
+      metricQuery: [
+        endpointMetric("provisioned", COMPREHEND_ENDPOINT_METRICS.provisionedUnits, "Average"),
+        endpointMetric("utilization", COMPREHEND_ENDPOINT_METRICS.utilization, "Sum"),
+        {
+          id: "pinned",
+          expression: `IF(provisioned >= ${props.autoscaling.maxUnits} AND utilization > ${props.autoscaling.targetUtilization}, 1, 0)`,
+          label: "At the maximum inference units and above the target utilization",
+          returnData: true,
+        },
+      ],
+      detail: `Maximum ${props.autoscaling.maxUnits} inference units, target utilization ${props.autoscaling.targetUtilization}%, for 15 minutes.`,
+    });
+
     // "Served no request for N hours": N hourly periods without a request. Missing data is the breach (API
     // Gateway publishes nothing for an hour without requests). Period x evaluation periods may reach 7 days for
     // periods of an hour or more (PutMetricAlarm, Period), hence the variable's bound of 168 hours.
@@ -149,7 +193,7 @@ export class ServingAlarms extends Construct {
       comparisonOperator: "LessThanThreshold",
       threshold: 1,
       treatMissingData: "breaching",
-      detail: `Idle for ${thresholds.idleHours} hours, which cost about $${idleCost} (${props.inferenceUnits} inference unit(s) at $${Fn.format("%.2f", [props.endpointUsdPerHour])} an hour), and it goes on costing that. Remove the endpoint and its API (the classifier and the data stay): npm run destroy -- inference. Bring it back: npm run deploy -- inference.`,
+      detail: `Idle for ${thresholds.idleHours} hours, which cost about $${idleCost} (${props.inferenceUnits} inference unit(s) at $${Fn.format("%.2f", [props.endpointUsdPerHour])} an hour), and it goes on costing that. ${IDLE_ALARM_COMMANDS}`,
     });
   }
 }
