@@ -88,4 +88,104 @@ describe("Terraform, run for real", () => {
     }
     expect(reachable).toContain(`aws_kms_key.${key}`);
   });
+
+  it("plans no change to the endpoint's invocation after the schedules paused and resumed it, and an update once its input changes", () => {
+    // Prepare: the inference stack's terraform_data and CRUD invocation as state holds them after a deploy.
+    // The schedules delete and re-create the endpoint without touching this state; the plan's refresh runs
+    // here without network or account, so the provider reads the invocation without calling Lambda.
+    const dir = join(work, "invocation");
+    mkdirSync(dir);
+    const desired = { endpoint_name: "itsr-endpoint", desired_inference_units: 1 };
+    const config = (units: number) => ({
+      terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } },
+      provider: {
+        aws: {
+          region: "us-east-1",
+          access_key: "AKIAIOSFODNN7EXAMPLE",
+          secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+          skip_credentials_validation: true,
+          skip_requesting_account_id: true,
+          skip_metadata_api_check: "true",
+        },
+      },
+      resource: {
+        terraform_data: { desired: { input: { ...desired, desired_inference_units: units } } },
+        aws_lambda_invocation: {
+          lifecycle: {
+            function_name: "itsr-endpoint-lifecycle",
+            input: "${jsonencode(terraform_data.desired.output)}",
+            lifecycle_scope: "CRUD",
+            terraform_key: "tf",
+          },
+        },
+      },
+    });
+    const objectType = ["object", { endpoint_name: "string", desired_inference_units: "number" }];
+    writeFileSync(
+      join(dir, "terraform.tfstate"),
+      JSON.stringify({
+        version: 4,
+        terraform_version: "1.11.4",
+        serial: 3,
+        lineage: "3f1c2d4e-5a6b-7c8d-9e0f-112233445566",
+        outputs: {},
+        resources: [
+          {
+            mode: "managed",
+            type: "terraform_data",
+            name: "desired",
+            provider: 'provider["terraform.io/builtin/terraform"]',
+            instances: [
+              {
+                schema_version: 0,
+                attributes: {
+                  id: "c0ffee00-0000-4000-8000-000000000001",
+                  input: { value: desired, type: objectType },
+                  output: { value: desired, type: objectType },
+                  triggers_replace: null,
+                },
+                sensitive_attributes: [],
+              },
+            ],
+          },
+          {
+            mode: "managed",
+            type: "aws_lambda_invocation",
+            name: "lifecycle",
+            provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+            instances: [
+              {
+                schema_version: 0,
+                attributes: {
+                  id: "itsr-endpoint-lifecycle_$LATEST_c0ffee",
+                  function_name: "itsr-endpoint-lifecycle",
+                  input: JSON.stringify({ desired_inference_units: 1, endpoint_name: "itsr-endpoint" }),
+                  lifecycle_scope: "CRUD",
+                  qualifier: "$LATEST",
+                  result: JSON.stringify({ status: "IN_SERVICE" }),
+                  terraform_key: "tf",
+                  triggers: null,
+                },
+                sensitive_attributes: [],
+                dependencies: ["terraform_data.desired"],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config(1)));
+    expect(terraform(["init", "-input=false", "-no-color"], dir).status).toBe(0);
+
+    // Act
+    const unchanged = terraform(["plan", "-input=false", "-no-color", "-detailed-exitcode"], dir);
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config(2)));
+    const changed = terraform(["plan", "-input=false", "-no-color", "-detailed-exitcode"], dir);
+
+    // Assess: 0 = no changes (the deploy after a pause and a resume), 2 = changes (a real change still updates).
+    expect(unchanged.stdout).toContain("No changes.");
+    expect(unchanged.status).toBe(0);
+    expect(changed.status).toBe(2);
+    expect(changed.stdout).toMatch(/aws_lambda_invocation\.lifecycle will be updated in-place/);
+  });
 });

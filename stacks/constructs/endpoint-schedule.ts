@@ -39,9 +39,10 @@ export interface EndpointScheduleProps {
  * The endpoint's active hours as two EventBridge Scheduler schedules in the operator's time zone
  * (schedule_expression_timezone: a 07:00 start stays 07:00 across daylight saving): at the end the lifecycle
  * function removes the endpoint, at the start it creates it again with the configuration Terraform holds.
- * Neither touches Terraform's state: aws_lambda_invocation stores its input and result and does not invoke the
- * function to refresh (provider docs, "aws_lambda_invocation": CRUD scope invokes on create, update and
- * destroy), so the next plan after a pause or a resume shows no change.
+ * Neither touches Terraform's state, and aws_lambda_invocation invokes only when its arguments change (provider
+ * docs, "aws_lambda_invocation": "if the arguments do not change, a subsequent apply does not invoke the function
+ * again"), so the next plan after a pause or a resume shows no change (the real terraform shows it:
+ * __tests__/stacks/terraform-behaviour.test.ts).
  */
 export class EndpointSchedule extends Construct {
   constructor(scope: Construct, id: string, props: EndpointScheduleProps) {
