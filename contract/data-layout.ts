@@ -13,6 +13,10 @@ export const DATA_PREFIXES = {
   batchInput: "batch_input/",
   /** A batch's documents, job marker, Comprehend's output and the results CSV. */
   batchOutput: "batch_output/",
+  /** Tickets the model was unsure about, waiting for a person (expired after review_retention_days). */
+  reviewQueue: "review/queue/",
+  /** What people said the label is: one JSON object per correction. */
+  corrections: "corrections/",
 } as const;
 
 export type DataPrefixes = { readonly [K in keyof typeof DATA_PREFIXES]: string };

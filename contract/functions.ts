@@ -8,6 +8,7 @@ export const APP_FUNCTIONS = {
   notify: "notify",
   batch: "batch",
   classify: "classify",
+  corrections: "corrections",
   endpointLifecycle: "endpoint-lifecycle",
   driftCheck: "drift-check",
 } as const;

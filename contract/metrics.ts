@@ -19,6 +19,12 @@ export const CLASSIFY_METRICS = {
   paused: "PausedAnswers",
 } as const;
 
+/** The corrections function's counts (dimension: service): how many, and how many with a label the model lacks. */
+export const CORRECTION_METRICS = {
+  corrections: "Corrections",
+  newLabels: "NewLabelCorrections",
+} as const;
+
 /** The dimension that names the predicted label. */
 export const LABEL_DIMENSION = "label";
 

@@ -4,7 +4,7 @@ import { AppStack, type AppStackProps } from "./app-stack";
 import { AppKey } from "./constructs/app-key";
 import { DataBucket } from "./constructs/data-bucket";
 import type { DataStore } from "./constructs/data-store";
-import { hcl } from "./constructs/terraform-expression";
+import { hcl, wholeNumberBetween } from "./constructs/terraform-expression";
 import { DATA_OUTPUTS } from "./outputs";
 
 /**
@@ -41,6 +41,14 @@ export class DataStack extends AppStack {
       ],
     });
 
+    const reviewRetentionDays = new TerraformVariable(this, "review_retention_days", {
+      type: "number",
+      description:
+        "Days a low-score ticket waits in the review queue (review/queue/ in the bucket) for a person's label before it expires.",
+      default: 90,
+      validation: [wholeNumberBetween("review_retention_days", 1, 3650)],
+    });
+
     this.key = new AppKey(this, "app_key", {
       namePrefix: namePrefix.stringValue,
       region: region.stringValue,
@@ -51,6 +59,7 @@ export class DataStack extends AppStack {
       forceDestroy: bucketForceDestroy.booleanValue,
       key: [this.key.key, this.key.keyPolicy],
       noncurrentVersionRetentionDays: noncurrentVersionDays.numberValue,
+      reviewRetentionDays: reviewRetentionDays.numberValue,
     });
     this.store = {
       bucketName: this.data.bucket.bucket,

@@ -3,6 +3,8 @@ import type { Construct } from "constructs";
 import { DAYS_PATTERN, TIME_PATTERN } from "../contract/active-hours";
 import { GUIDE_DOC, notificationTopicName } from "../contract/alarms";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
+import { DEFAULT_REVIEW_THRESHOLD } from "../contract/batch";
+import { DATA_PREFIXES } from "../contract/data-layout";
 import { DRIFT_DEFAULTS } from "../contract/environment";
 import { functionName } from "../contract/functions";
 import { COMPREHEND_ENDPOINT_METRICS, metricsNamespace } from "../contract/metrics";
@@ -226,6 +228,27 @@ export class InferenceStack extends AppStack {
       allowedVpcEndpointIds: allowedVpcEndpoints.listValue,
       maxTextCharacters: MAX_REQUEST_TEXT_CHARACTERS,
       activeHoursJson: schedule.json,
+      store,
+      classifierArn: classifierArn.stringValue,
+      review: {
+        threshold: variable("review_threshold", {
+          type: "number",
+          description:
+            "Answers whose top score is below this count as low-confidence (metrics, drift check) and go to the review queue.",
+          default: DEFAULT_REVIEW_THRESHOLD,
+          validation: [
+            {
+              condition: hcl("var.review_threshold >= 0 && var.review_threshold <= 1"),
+              errorMessage: "review_threshold must be from 0 to 1.",
+            },
+          ],
+        }).numberValue,
+        queueEnabled: variable("review_queue_enabled", {
+          type: "bool",
+          description: `Write low-score answers (text, prediction, scores) to the data bucket under ${DATA_PREFIXES.reviewQueue} for a person to label; kept review_retention_days (data stack).`,
+          default: true,
+        }).booleanValue,
+      },
     });
 
     const watched = this.watch(
@@ -291,6 +314,7 @@ export class InferenceStack extends AppStack {
     const docsUrl = docsUrlVariable(this).stringValue;
     const alarms = new OperatorAlarms(this, "alarms", { namePrefix: prefix, topicArn, docsUrl });
     alarms.watchFunction("classify", this.api.classifyFunction);
+    alarms.watchFunction("corrections", this.api.correctionsFunction);
     alarms.watchFunction("endpoint-lifecycle", this.endpoint.lifecycleFunction);
 
     const percent = (name: string, description: string, fallback: number) =>
@@ -372,7 +396,16 @@ export class InferenceStack extends AppStack {
         })),
       },
       functionNames: (
-        ["etl", "train", "notify", "batch", "classify", "endpointLifecycle", "driftCheck"] as const
+        [
+          "etl",
+          "train",
+          "notify",
+          "batch",
+          "classify",
+          "corrections",
+          "endpointLifecycle",
+          "driftCheck",
+        ] as const
       ).map((role) => functionName(prefix, role)),
     });
 

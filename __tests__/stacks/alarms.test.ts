@@ -63,7 +63,7 @@ describe("operator alarms", () => {
 
   it.each([
     ["training", ["etl", "train", "notify", "batch"]],
-    ["inference", ["classify", "endpoint-lifecycle", "drift-check"]],
+    ["inference", ["classify", "corrections", "endpoint-lifecycle", "drift-check"]],
   ])(
     "watches every %s function's Errors and Throttles (Sum >= 1 in 5 minutes, no data is fine)",
     (stack, names) => {

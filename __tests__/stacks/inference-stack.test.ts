@@ -1,5 +1,5 @@
 import { requestsPerSecond } from "../../contract/throughput";
-import { CLASSIFY_PATH } from "../../stacks/constructs/classification-api";
+import { CLASSIFY_PATH, CORRECTIONS_PATH } from "../../stacks/constructs/classification-api";
 import { ENDPOINT_SCALABLE_DIMENSION } from "../../stacks/constructs/comprehend-endpoint";
 import { MAX_REQUEST_TEXT_CHARACTERS } from "../../stacks/inference-stack";
 import {
@@ -73,11 +73,14 @@ describe("inference stack", () => {
     const methods = resourcesOf(inference, "aws_api_gateway_method").map(([, m]) => m);
     expect(methods.length).toBeGreaterThan(0);
     for (const method of methods) expect(method.authorization).toBe("AWS_IAM");
-    expect(one("aws_api_gateway_resource").path_part).toBe(CLASSIFY_PATH);
-    expect(one("aws_api_gateway_integration")).toMatchObject({
-      type: "AWS_PROXY",
-      integration_http_method: "POST",
-    });
+    expect(methods).toHaveLength(2);
+    expect(resourcesOf(inference, "aws_api_gateway_resource").map(([, r]) => r.path_part)).toEqual([
+      CLASSIFY_PATH,
+      CORRECTIONS_PATH,
+    ]);
+    for (const [, integration] of resourcesOf(inference, "aws_api_gateway_integration")) {
+      expect(integration).toMatchObject({ type: "AWS_PROXY", integration_http_method: "POST" });
+    }
   });
 
   it("serves a prod stage with access logs and throttling, redeployed when the API changes", () => {
@@ -198,17 +201,20 @@ describe("inference stack", () => {
     expect(refused).toThrow("endpoint_active_hours must be null or such as");
   });
 
-  it("lets API Gateway invoke the classify function for this API's route only", () => {
-    const permission = resourcesOf(inference, "aws_lambda_permission")
+  it("lets API Gateway invoke the classify and corrections functions each for its own route only", () => {
+    const permissions = resourcesOf(inference, "aws_lambda_permission")
       .map(([, p]) => p)
-      .find((p) => p.principal === "apigateway.amazonaws.com") as Record<string, unknown>;
-    expect(permission.principal).toBe("apigateway.amazonaws.com");
-    expect(permission.source_arn).toMatch(new RegExp(`execution_arn\\}/\\*/POST/${CLASSIFY_PATH}$`));
+      .filter((p) => p.principal === "apigateway.amazonaws.com");
+    const routeOf = (suffix: string) =>
+      permissions.find((p) => String(p.function_name).includes(`api_${suffix}_function`))?.source_arn;
+    expect(permissions).toHaveLength(2);
+    expect(routeOf("classify")).toMatch(new RegExp(`execution_arn\\}/\\*/POST/${CLASSIFY_PATH}$`));
+    expect(routeOf("corrections")).toMatch(new RegExp(`execution_arn\\}/\\*/POST/${CORRECTIONS_PATH}$`));
   });
 
-  it("runs its three functions (classify, endpoint lifecycle, drift check) on Node.js 22 inside the VPC", () => {
+  it("runs its four functions (classify, corrections, endpoint lifecycle, drift check) on Node.js 22 inside the VPC", () => {
     const functions = resourcesOf(inference, "aws_lambda_function").map(([, fn]) => fn);
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.runtime).toBe("nodejs22.x");
       expect(fn.vpc_config).toMatchObject({
@@ -274,7 +280,7 @@ describe("inference stack", () => {
 
   it("encrypts the access logs and every function's logs with the data stack's key", () => {
     const groups = resourcesOf(inference, "aws_cloudwatch_log_group");
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     for (const [, group] of groups)
       expect(group.kms_key_id).toBe("${data.terraform_remote_state.data_state.outputs.kms_key_arn}");
   });
@@ -324,12 +330,17 @@ describe("inference stack", () => {
   });
 
   it("refuses bodies without a Text string, or with one far beyond what Comprehend reads, before invoking anything", () => {
-    const method = one("aws_api_gateway_method") as Record<string, unknown>;
+    const method = resourcesOf(inference, "aws_api_gateway_method").find(([name]) =>
+      name.startsWith("api_classify_method"),
+    )?.[1] as Record<string, unknown>;
     expect(referencedName(method.request_validator_id)).toBe(
       resourcesOf(inference, "aws_api_gateway_request_validator")[0]?.[0],
     );
     expect(one("aws_api_gateway_request_validator").validate_request_body).toBe(true);
-    const schema = JSON.parse(one("aws_api_gateway_model").schema as string);
+    const schema = JSON.parse(
+      resourcesOf(inference, "aws_api_gateway_model").find(([, m]) => m.name === "ClassifyRequest")?.[1]
+        .schema as string,
+    );
     expect(schema).toMatchObject({
       required: ["Text"],
       properties: { Text: { type: "string", minLength: 1, maxLength: MAX_REQUEST_TEXT_CHARACTERS } },

@@ -1,5 +1,6 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { ClassifyDocumentCommand, ComprehendClient } from "@aws-sdk/client-comprehend";
+import { S3Client } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { parseActiveHours } from "../../contract/active-hours";
 import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
@@ -8,6 +9,7 @@ import { readContract, readFraction, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import {
   answerForComprehendError,
+  type ClassScore,
   errorResponse,
   type ProxyResult,
   parseClassifyRequest,
@@ -18,6 +20,7 @@ import {
   truncateUtf8,
 } from "./core";
 import { recordAnswer, recordPaused } from "./metrics";
+import { enqueue, reviewItemFor } from "./review-queue";
 
 const config = readContract(CLASSIFY_ENVIRONMENT);
 const retryAfterSeconds = readPositiveInt("RETRY_AFTER_SECONDS", config.RETRY_AFTER_SECONDS, 60);
@@ -31,6 +34,9 @@ const metrics = new Metrics({ namespace: config.POWERTOOLS_METRICS_NAMESPACE });
 const logger = createLogger("classify");
 // The SDK's standard retry mode already backs off on throttling; what still fails after that is reported as 429.
 const comprehend = new ComprehendClient({});
+// The review queue's bucket; unset (review_queue_enabled = false): low-score answers are only counted.
+const reviewBucket = config.REVIEW_QUEUE_BUCKET;
+const s3 = new S3Client({});
 
 export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<ProxyResult> => {
   logger.addContext(context);
@@ -43,6 +49,23 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 };
+
+/** A failed write costs the queue one item, never the caller its answer: logged, and the answer goes out. */
+async function queueForReview(text: string, classes: ClassScore[], requestId: string | undefined) {
+  if (!reviewBucket || !requestId) return;
+  const item = reviewItemFor(text, classes, reviewThreshold, requestId, new Date());
+  if (!item) return;
+  try {
+    const key = await enqueue(s3, reviewBucket, item);
+    logger.info("queued for review", {
+      review_key: key,
+      top_class: item.predicted_label,
+      top_score: item.score,
+    });
+  } catch (error) {
+    logger.error("could not queue the answer for review", { error: error as Error });
+  }
+}
 
 async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
   if (event.httpMethod && event.httpMethod !== "POST") {
@@ -79,6 +102,7 @@ async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
     const classes = rankClasses(result.Classes?.length ? result.Classes : result.Labels);
     logger.info("classified", { top_class: classes[0]?.Name, top_score: classes[0]?.Score });
     recordAnswer(metrics, classes[0], reviewThreshold);
+    await queueForReview(text, classes, event.requestContext?.requestId);
     return successResponse(classes, fitted.truncated);
   } catch (error) {
     const answer = answerForComprehendError(error, retryAfterSeconds);

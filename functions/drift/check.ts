@@ -10,17 +10,15 @@ import {
   type MetricDataQuery,
   paginateListMetrics,
 } from "@aws-sdk/client-cloudwatch";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { parseClassifierArn } from "../../contract/arns";
-import { runLayout } from "../../contract/data-layout";
 import {
   CLASSIFY_METRICS,
   CLASSIFY_SERVICE,
   LABEL_DIMENSION,
   SERVICE_DIMENSION,
 } from "../../contract/metrics";
-import { runIdFromClassifierName } from "../pipeline-shared/naming";
+import { readTrainingMix, TrainingMixUnavailable } from "../pipeline-shared/training-mix";
 import { publishEvent } from "../shared/events";
 import {
   type AnswerCounts,
@@ -28,7 +26,6 @@ import {
   type DriftAssessment,
   type DriftThresholds,
   driftEmail,
-  type LabelCounts,
 } from "./core";
 
 export interface DriftConfig {
@@ -52,10 +49,7 @@ export interface DriftDeps {
   readonly now: () => Date;
 }
 
-/** A served model whose training mix cannot be found: said once, by name, in the function's error. */
-export class TrainingMixUnavailable extends Error {
-  override readonly name = "TrainingMixUnavailable";
-}
+export { TrainingMixUnavailable };
 
 const DAY_SECONDS = 86_400;
 const WEEK_SECONDS = 7 * DAY_SECONDS;
@@ -71,7 +65,7 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftAssessment> {
   const weekAgo = new Date(end.getTime() - WEEK_SECONDS * 1000);
   const monthBefore = new Date(weekAgo.getTime() - WEEKS_BEFORE * WEEK_SECONDS * 1000);
 
-  const training = await trainingMix(deps);
+  const training = await readTrainingMix(deps.s3, config);
   const labels = await answeredLabels(deps);
   const lastWeek = await sums(
     deps,
@@ -113,34 +107,6 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftAssessment> {
   });
   logger.info("drift check", { outcome: "drifted", distance: assessment.distance });
   return assessment;
-}
-
-/** The served model's training documents per label, from the report of the run that trained it. */
-async function trainingMix(deps: DriftDeps): Promise<LabelCounts> {
-  const { config } = deps;
-  const name = parseClassifierArn(config.classifierArn)?.name ?? "";
-  const runId = runIdFromClassifierName(config.namePrefix, name);
-  if (!runId) {
-    throw new TrainingMixUnavailable(
-      `The served classifier ${config.classifierArn} was not trained by this app (${config.namePrefix}--<run>), so its training data's label mix is unknown; the drift check needs a classifier this app trained`,
-    );
-  }
-  const key = runLayout({ prepped: "", reports: config.reportsPrefix, output: "" }, runId).reportKey;
-  let body: string;
-  try {
-    const object = await deps.s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: key }));
-    body = (await object.Body?.transformToString("utf-8")) ?? "";
-  } catch (cause) {
-    throw new TrainingMixUnavailable(
-      `Cannot read the served model's run report s3://${config.bucket}/${key}: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-  const counts = (JSON.parse(body) as { label_counts?: unknown }).label_counts;
-  if (typeof counts !== "object" || counts === null || Object.keys(counts).length === 0) {
-    throw new TrainingMixUnavailable(`s3://${config.bucket}/${key} has no label_counts`);
-  }
-  return counts as LabelCounts;
 }
 
 /** Every label the classify function answered in the last two weeks (ListMetrics' window). */

@@ -11,16 +11,21 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { Fn, Op } from "cdktf";
+import { Fn, type IResolvable, Op } from "cdktf";
 import { Construct } from "constructs";
-import { CLASSIFY_ENVIRONMENT, environmentFor } from "../../contract/environment";
+import { DATA_PREFIXES } from "../../contract/data-layout";
+import { CLASSIFY_ENVIRONMENT, CORRECTIONS_ENVIRONMENT, environmentFor } from "../../contract/environment";
 import { functionName } from "../../contract/functions";
 import { CLASSIFY_SERVICE, metricsNamespace } from "../../contract/metrics";
+import { MAX_LABEL_CHARACTERS } from "../../contract/review";
+import { type DataStore, objectArns } from "./data-store";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 /** The original sample's path, which its clients already call. */
 export const CLASSIFY_PATH = "invokecomprehendV1";
 export const STAGE_NAME = "prod";
+/** Where a ticket system posts the label an agent gave (AWS_IAM, like the classify path). */
+export const CORRECTIONS_PATH = "corrections";
 
 export interface ClassificationApiProps {
   readonly namePrefix: string;
@@ -42,6 +47,15 @@ export interface ClassificationApiProps {
   readonly maxTextCharacters: number;
   /** endpoint_active_hours as JSON ("" for always on): outside them the function answers 503 by itself. */
   readonly activeHoursJson: string;
+  /** The data bucket: the review queue and the corrections live in it. */
+  readonly store: DataStore;
+  /** The served classifier, whose training labels tell a correction's label is new. */
+  readonly classifierArn: string;
+  readonly review: {
+    /** Below this top score an answer is counted as low-confidence and queued. */
+    readonly threshold: number;
+    readonly queueEnabled: boolean | IResolvable;
+  };
 }
 
 /**
@@ -50,6 +64,7 @@ export interface ClassificationApiProps {
  */
 export class ClassificationApi extends Construct {
   readonly classifyFunction: NodeFunction;
+  readonly correctionsFunction: NodeFunction;
   readonly restApi: ApiGatewayRestApi;
   readonly stage: ApiGatewayStage;
   readonly invokeUrl: string;
@@ -73,9 +88,59 @@ export class ClassificationApi extends Construct {
         // Read by Powertools' Metrics itself: the answers' embedded metrics land in the app's own namespace.
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.namePrefix),
         ACTIVE_HOURS: props.activeHoursJson,
+        REVIEW_THRESHOLD: Fn.tostring(props.review.threshold),
+        REVIEW_QUEUE_BUCKET: Fn.conditional(
+          Op.eq(props.review.queueEnabled, true),
+          props.store.bucketName,
+          "",
+        ),
       }),
       statements: [
         { sid: "Classify", actions: ["comprehend:ClassifyDocument"], resources: [props.endpointArn] },
+        {
+          sid: "QueueForReview",
+          actions: ["s3:PutObject"],
+          resources: [objectArns(props.store, DATA_PREFIXES.reviewQueue)],
+        },
+        { sid: "EncryptQueuedTickets", actions: ["kms:GenerateDataKey"], resources: [props.store.keyArn] },
+      ],
+    });
+    this.correctionsFunction = new NodeFunction(this, "corrections", {
+      functionName: functionName(props.namePrefix, "corrections"),
+      bundle: "corrections",
+      description: "Stores the label a person gave a ticket, from the API's corrections route",
+      network: props.network,
+      logRetentionDays: props.logRetentionDays,
+      logKmsKeyArn: props.logKmsKeyArn,
+      timeoutSeconds: 15,
+      environment: environmentFor(CORRECTIONS_ENVIRONMENT, {
+        DATA_BUCKET: props.store.bucketName,
+        REPORTS_PREFIX: DATA_PREFIXES.reports,
+        CLASSIFIER_ARN: props.classifierArn,
+        NAME_PREFIX: props.namePrefix,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.namePrefix),
+      }),
+      statements: [
+        {
+          sid: "StoreCorrections",
+          actions: ["s3:PutObject"],
+          resources: [objectArns(props.store, DATA_PREFIXES.corrections)],
+        },
+        {
+          sid: "AnswerQueuedTickets",
+          actions: ["s3:GetObject", "s3:DeleteObject"],
+          resources: [objectArns(props.store, DATA_PREFIXES.reviewQueue)],
+        },
+        {
+          sid: "ReadServedModelsLabels",
+          actions: ["s3:GetObject"],
+          resources: [objectArns(props.store, DATA_PREFIXES.reports)],
+        },
+        {
+          sid: "UseAppKey",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+          resources: [props.store.keyArn],
+        },
       ],
     });
 
@@ -135,6 +200,51 @@ export class ClassificationApi extends Construct {
       sourceArn: `${this.restApi.executionArn}/*/POST/${CLASSIFY_PATH}`,
     });
 
+    // The corrections route: the same authorization and the same kind of gate on the body; the function says
+    // in words what a body that passes the schema still gets wrong.
+    const correctionsResource = new ApiGatewayResource(this, "corrections_resource", {
+      restApiId: this.restApi.id,
+      parentId: this.restApi.rootResourceId,
+      pathPart: CORRECTIONS_PATH,
+    });
+    const correctionsModel = new ApiGatewayModel(this, "corrections_request_model", {
+      restApiId: this.restApi.id,
+      name: "CorrectionRequest",
+      contentType: "application/json",
+      schema: JSON.stringify({
+        $schema: "http://json-schema.org/draft-04/schema#",
+        type: "object",
+        required: ["Label"],
+        properties: {
+          Label: { type: "string", minLength: 1, maxLength: MAX_LABEL_CHARACTERS },
+          Text: { type: "string", minLength: 1, maxLength: props.maxTextCharacters },
+          ReviewId: { type: "string", minLength: 1, maxLength: 128 },
+        },
+      }),
+    });
+    const correctionsMethod = new ApiGatewayMethod(this, "corrections_method", {
+      restApiId: this.restApi.id,
+      resourceId: correctionsResource.id,
+      httpMethod: "POST",
+      authorization: "AWS_IAM",
+      requestValidatorId: validator.id,
+      requestModels: { "application/json": correctionsModel.name },
+    });
+    const correctionsIntegration = new ApiGatewayIntegration(this, "corrections_integration", {
+      restApiId: this.restApi.id,
+      resourceId: correctionsResource.id,
+      httpMethod: correctionsMethod.httpMethod,
+      type: "AWS_PROXY",
+      integrationHttpMethod: "POST",
+      uri: this.correctionsFunction.function.invokeArn,
+    });
+    new LambdaPermission(this, "invoke_corrections_from_api", {
+      action: "lambda:InvokeFunction",
+      functionName: this.correctionsFunction.function.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.restApi.executionArn}/*/POST/${CORRECTIONS_PATH}`,
+    });
+
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId: this.restApi.id,
       // A deployment is a snapshot: take a new one whenever the API's definition changes.
@@ -149,11 +259,17 @@ export class ClassificationApi extends Construct {
             integration.uri,
             model.schema,
             validator.id,
+            correctionsResource.id,
+            correctionsMethod.id,
+            correctionsMethod.authorization,
+            correctionsIntegration.id,
+            correctionsIntegration.uri,
+            correctionsModel.schema,
           ]),
         ),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [method, integration],
+      dependsOn: [method, integration, correctionsMethod, correctionsIntegration],
     });
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_log_group", {
@@ -204,7 +320,9 @@ export class ClassificationApi extends Construct {
    * only through named VPC endpoints ("Controlling access to a REST API with API Gateway resource policies").
    */
   private resourcePolicy(props: ClassificationApiProps): string {
-    const methodArn = `${this.restApi.executionArn}/*/POST/${CLASSIFY_PATH}`;
+    const methodArns = [CLASSIFY_PATH, CORRECTIONS_PATH].map(
+      (path) => `${this.restApi.executionArn}/*/POST/${path}`,
+    );
     const allowCallers = {
       sid: "ThisAccountAndNamedPrincipals",
       principals: [
@@ -217,7 +335,7 @@ export class ClassificationApi extends Construct {
         },
       ],
       actions: ["execute-api:Invoke"],
-      resources: [methodArn],
+      resources: methodArns,
     };
     const accountOnly = new DataAwsIamPolicyDocument(this, "resource_policy_callers", {
       statement: [allowCallers],
@@ -230,7 +348,7 @@ export class ClassificationApi extends Construct {
           effect: "Deny",
           principals: [{ type: "*", identifiers: ["*"] }],
           actions: ["execute-api:Invoke"],
-          resources: [methodArn],
+          resources: methodArns,
           condition: [
             { test: "StringNotEquals", variable: "aws:SourceVpce", values: props.allowedVpcEndpointIds },
           ],

@@ -8,6 +8,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import type { IResolvable, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { DATA_PREFIXES } from "../../contract/data-layout";
 
 export interface DataBucketProps {
   readonly namePrefix: string;
@@ -20,6 +21,8 @@ export interface DataBucketProps {
    */
   readonly key: readonly ITerraformDependable[];
   readonly noncurrentVersionRetentionDays: number;
+  /** Days a queued ticket waits for a person before it expires. */
+  readonly reviewRetentionDays: number;
 }
 
 /**
@@ -78,6 +81,13 @@ export class DataBucket extends Construct {
           status: "Enabled",
           filter: [{ prefix: "" }],
           noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionRetentionDays }],
+        },
+        {
+          // Ticket texts can hold personal data: unanswered ones do not stay for ever.
+          id: "expire-review-queue",
+          status: "Enabled",
+          filter: [{ prefix: DATA_PREFIXES.reviewQueue }],
+          expiration: [{ days: props.reviewRetentionDays }],
         },
       ],
     });
