@@ -31,6 +31,8 @@ export function checkPrefix(name: string, value: string): string | undefined {
 export interface RunLayout {
   /** Comprehend's training input: every CSV of the run under it. */
   readonly trainingDataPrefix: string;
+  /** The fixed test set (InputDataConfig.TestS3Uri): beside the training prefix, not under it. */
+  readonly testDataKey: string;
   readonly reportKey: string;
   /** Written instead of a report when the upload is unusable; stops a redelivery from emailing again. */
   readonly rejectedKey: string;
@@ -54,6 +56,7 @@ export function runLayout(
 ): RunLayout {
   return {
     trainingDataPrefix: `${prefixes.prepped}${runId}/`,
+    testDataKey: `${prefixes.prepped}${runId}.test.csv`,
     reportKey: `${prefixes.reports}${runId}/report.json`,
     rejectedKey: `${prefixes.reports}${runId}/rejected.json`,
     outputPrefix: `${prefixes.output}${runId}/`,

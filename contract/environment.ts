@@ -26,6 +26,7 @@ export const ETL_ENVIRONMENT = contract(
     "BASELINE_MAX_DOCUMENTS",
     "MIN_BASELINE_MACRO_F1",
     "MERGE_LABEL_VARIANTS",
+    "TEST_SHARE",
   ],
 );
 export const TRAIN_ENVIRONMENT = contract(
@@ -141,6 +142,8 @@ export function readEnvironment<C extends Contract<string, string>>(
 /** Defaults shared by the stack's variables, the ETL function and `npm run etl`. */
 export const ETL_DEFAULTS = {
   minDocsPerLabel: 50,
+  /** Share of each label held out as the fixed test set (Comprehend's own split is 10%, random each time). */
+  testShare: 0.1,
   maxDocBytes: 10000,
   csvLabelColumn: "assignment_group",
   csvTextColumns: ["short_description", "description"],

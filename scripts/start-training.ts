@@ -72,6 +72,7 @@ export async function startTraining(
     {
       runId,
       trainingDataUri: `s3://${bucket}/${layout.trainingDataPrefix}`,
+      testDataUri: `s3://${bucket}/${layout.testDataKey}`,
       reportUri: `s3://${bucket}/${layout.reportKey}`,
     },
     report,

@@ -233,6 +233,18 @@ export class TrainingStack extends AppStack {
           ],
         }).listValue,
       ),
+      testShare: variable("test_share", {
+        type: "number",
+        description:
+          "Share of each label's documents the ETL holds out as the fixed test set (test.csv beside the training data, Comprehend's TestS3Uri): Comprehend's metrics are measured on exactly these, so versions compare on the same documents. A label keeps min_docs_per_label training documents after it. 0: Comprehend holds out a random 10% itself.",
+        default: ETL_DEFAULTS.testShare,
+        validation: [
+          {
+            condition: hcl("var.test_share >= 0 && var.test_share <= 0.5"),
+            errorMessage: "test_share must be from 0 (Comprehend's own split) to 0.5.",
+          },
+        ],
+      }).numberValue,
       mergeLabelVariants: variable("merge_label_variants", {
         type: "bool",
         description:

@@ -28,16 +28,26 @@ export const DEFAULTS = {
 
 const USAGE = `usage: npm run etl -- --input <dataset.zip|tickets.csv> --out <dir>
 ${CSV_OPTIONS_USAGE}
-  [--max-doc-bytes ${DEFAULTS.maxDocBytes}] [--workers <cores>]
+  [--max-doc-bytes ${DEFAULTS.maxDocBytes}] [--test-share ${ETL_DEFAULTS.testShare}] [--workers <cores>]
 
 Prepares Comprehend training data from the SEOSS zip or a ticket-system CSV export, as the pipeline's ETL
 function does, and prints what it kept, dropped and left out. A CSV's delimiter is detected from its header
 row unless --delimiter names it; --merge-label-variants counts labels that differ only in case or spacing
-(e.g. "Network Team" and "network team") as one.
+(e.g. "Network Team" and "network team") as one. --test-share holds that share of each label out as the
+fixed test set (<out>/test/test.csv, as the pipeline does; 0: none).
 Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.`;
 
 class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+function share(value: string | undefined): number {
+  if (value === undefined) return ETL_DEFAULTS.testShare;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 0.5) {
+    throw new UsageError(`--test-share must be a number from 0 to 0.5, got "${value}"`);
+  }
+  return n;
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -55,6 +65,7 @@ function parse(argv: string[]) {
     out: { type: "string" },
     ...CSV_OPTIONS,
     "max-doc-bytes": { type: "string" },
+    "test-share": { type: "string" },
     workers: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
@@ -78,6 +89,7 @@ function parse(argv: string[]) {
     settings: {
       ...csv,
       maxDocBytes: positiveInt("max-doc-bytes", values["max-doc-bytes"], DEFAULTS.maxDocBytes),
+      testShare: share(values["test-share"]),
       ...(values.workers ? { workers: positiveInt("workers", values.workers, 1) } : {}),
     },
   };
@@ -131,6 +143,11 @@ export function summarize(report: EtlReport, outDir: string): string {
   ];
   const leftOut = leftOutLine(report.left_out_labels, report.settings.min_docs_per_label);
   if (leftOut) lines.push(leftOut);
+  if (report.test_set) {
+    lines.push(
+      `test set: ${plural(report.test_set.documents, "document")} (${Math.round(report.test_set.share * 100)}% of each label, held out of training) -> ${join(outDir, report.test_set.file)}`,
+    );
+  }
   if (report.csv) {
     const how = report.csv.delimiter_detected ? "detected" : "as given";
     lines.push(`CSV delimiter: ${describeDelimiter(report.csv.delimiter)} (${how})`);

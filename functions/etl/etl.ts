@@ -12,6 +12,13 @@ import { BlockDecodePool } from "./bzip2";
 import { InputError } from "./errors";
 import { convertSeossZip, type IgnoredEntry, type MemberSummary, type SeossProgress } from "./seoss";
 import {
+  holdOutTestSet,
+  TEST_SET_DIR,
+  TEST_SET_FILE,
+  testDocumentsFor,
+  trainableAfterHoldOut,
+} from "./test-set";
+import {
   conversionWarning,
   convertToUtf8,
   detectFileEncoding,
@@ -37,6 +44,8 @@ export const COMPREHEND_LIMITS: ComprehendLimits = {
 
 export interface EtlSettings {
   readonly minDocsPerLabel: number;
+  /** Share of each label's documents held out as the fixed test set (0: none; Comprehend then splits itself). */
+  readonly testShare?: number;
   readonly maxDocBytes: number;
   readonly labelColumn: string;
   readonly textColumns: readonly string[];
@@ -81,9 +90,18 @@ export interface EtlReport {
     readonly label_column?: string;
     readonly text_columns?: readonly string[];
   };
+  /** Training documents per label (the test set's are apart, in test_set). */
   readonly label_counts: Record<string, number>;
   readonly label_count: number;
   readonly document_count: number;
+  /** The fixed test set, when test_share > 0: its file under the output folder and its documents per label. */
+  readonly test_set?: {
+    readonly file: string;
+    readonly share: number;
+    readonly documents: number;
+    readonly bytes: number;
+    readonly label_counts: Record<string, number>;
+  };
   readonly left_out_labels: { readonly label: string; readonly documents: number; readonly reason: string }[];
   readonly dropped: {
     readonly empty: number;
@@ -231,20 +249,47 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
   for (const labels of fileLabels.values()) {
     for (const [label, n] of labels) totals.set(label, (totals.get(label) ?? 0) + n);
   }
+  const share = settings.testShare ?? 0;
+  const trainable = (n: number) => trainableAfterHoldOut(n, share, settings.minDocsPerLabel);
   const leftOut = [...totals]
-    .filter(([, n]) => n < settings.minDocsPerLabel)
+    .filter(([, n]) => !trainable(n))
     .map(([label, documents]) => ({
       label,
       documents,
-      reason: `fewer than ${settings.minDocsPerLabel} documents (Comprehend's per-class minimum)`,
+      reason:
+        documents >= settings.minDocsPerLabel
+          ? `fewer than ${settings.minDocsPerLabel} training documents once ${testDocumentsFor(documents, share)} are held out for the test set (Comprehend's per-class minimum)`
+          : `fewer than ${settings.minDocsPerLabel} documents (Comprehend's per-class minimum)`,
     }))
     .sort((a, b) => a.label.localeCompare(b.label));
-  const kept = new Map(
-    [...totals].filter(([, n]) => n >= settings.minDocsPerLabel).sort(([a], [b]) => a.localeCompare(b)),
+  const keptTotals = new Map(
+    [...totals].filter(([, n]) => trainable(n)).sort(([a], [b]) => a.localeCompare(b)),
   );
-  checkLabels(kept, leftOut, settings.minDocsPerLabel, limits);
+  checkLabels(keptTotals, leftOut, settings.minDocsPerLabel, limits);
 
-  const files = await dropLeftOutLabels(request.outDir, fileLabels, new Set(leftOut.map((l) => l.label)));
+  const kept = new Map(keptTotals);
+  let files = await dropLeftOutLabels(request.outDir, fileLabels, new Set(leftOut.map((l) => l.label)));
+  let testSet: EtlReport["test_set"];
+  if (share > 0) {
+    const held = await holdOutTestSet({
+      outDir: request.outDir,
+      files,
+      share,
+      minDocsPerLabel: settings.minDocsPerLabel,
+      labelOf: firstField,
+    });
+    files = held.files.filter((file) => file.documents > 0);
+    for (const [label, n] of Object.entries(held.labelCounts)) kept.set(label, (kept.get(label) ?? 0) - n);
+    testSet = {
+      file: `${TEST_SET_DIR}/${TEST_SET_FILE}`,
+      share,
+      documents: held.documents,
+      bytes: (await stat(held.path)).size,
+      label_counts: Object.fromEntries(
+        Object.entries(held.labelCounts).sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    };
+  }
   const documentCount = [...kept.values()].reduce((sum, n) => sum + n, 0);
   const outputBytes = files.reduce((sum, file) => sum + file.bytes, 0);
   if (documentCount > limits.maxDocuments) {
@@ -273,6 +318,7 @@ export async function runEtl(request: EtlRequest): Promise<EtlReport> {
     label_counts: Object.fromEntries(kept),
     label_count: kept.size,
     document_count: documentCount,
+    ...(testSet && { test_set: testSet }),
     left_out_labels: leftOut,
     dropped: {
       empty,
@@ -339,7 +385,7 @@ async function convertCsvInput(
 }
 
 /** The label field of one of our records (RFC 4180: quoted when it holds a comma or quote). */
-function firstField(line: string): string {
+export function firstField(line: string): string {
   if (!line.startsWith('"')) return line.slice(0, line.indexOf(","));
   let i = 1;
   let value = "";

@@ -42,6 +42,8 @@ const settings = {
   ),
   maxDocBytes: readPositiveInt("MAX_DOC_BYTES", config.MAX_DOC_BYTES, ETL_DEFAULTS.maxDocBytes),
   mergeLabelVariants: readBool("MERGE_LABEL_VARIANTS", config.MERGE_LABEL_VARIANTS),
+  testShare:
+    config.TEST_SHARE === undefined ? ETL_DEFAULTS.testShare : readFraction("TEST_SHARE", config.TEST_SHARE),
   columnSettings: { label: "the csv_label_column variable", text: "the csv_text_columns variable" },
 };
 const baselineMaxDocuments = readNonNegativeInt(

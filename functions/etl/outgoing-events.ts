@@ -10,6 +10,8 @@ import type { SourceObject } from "./source";
 export interface RunLocation {
   readonly runId: string;
   readonly trainingDataUri: string;
+  /** Where the fixed test set goes when the run has one. */
+  readonly testDataUri?: string;
   readonly reportUri: string;
 }
 
@@ -114,6 +116,11 @@ export function completedEvent(
   lines.push(
     "",
     `Training data: ${run.trainingDataUri}`,
+    ...(report.test_set && run.testDataUri
+      ? [
+          `Test set: ${run.testDataUri} (${report.test_set.documents} documents, ${Math.round(report.test_set.share * 100)}% of each label, held out of training: Comprehend measures the model on exactly these)`,
+        ]
+      : []),
     `Report: ${run.reportUri}`,
     "",
     ...(held
@@ -136,6 +143,9 @@ export function completedEvent(
     detail: {
       run_id: run.runId,
       training_data_uri: run.trainingDataUri,
+      ...(report.test_set && run.testDataUri
+        ? { test_data_uri: run.testDataUri, test_label_counts: report.test_set.label_counts }
+        : {}),
       report_uri: run.reportUri,
       label_counts: report.label_counts,
       label_count: report.label_count,

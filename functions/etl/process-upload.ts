@@ -126,6 +126,7 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
   const run = {
     runId,
     trainingDataUri: `s3://${source.bucket}/${trainingPrefix}`,
+    testDataUri: `s3://${source.bucket}/${layout.testDataKey}`,
     reportUri: `s3://${source.bucket}/${reportKey}`,
   };
 
@@ -189,6 +190,15 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
         source.bucket,
         `${trainingPrefix}${file.name}`,
         join(outDir, file.name),
+        "text/csv",
+      );
+    }
+    if (report.test_set) {
+      await uploadFile(
+        deps.s3,
+        source.bucket,
+        layout.testDataKey,
+        join(outDir, report.test_set.file),
         "text/csv",
       );
     }

@@ -11,6 +11,8 @@ export class EtlMessageError extends Error {
 export interface EtlCompleted {
   readonly run_id: string;
   readonly training_data_uri: string;
+  /** The run's fixed test set (InputDataConfig.TestS3Uri); absent: Comprehend holds out 10% by itself. */
+  readonly test_data_uri?: string | undefined;
   readonly report_uri?: string | undefined;
   readonly label_counts: Readonly<Record<string, number>>;
   readonly label_count: number;
@@ -50,6 +52,10 @@ export function expectedTrainingDataUri(config: TrainConfig, runId: string): str
   return `s3://${config.bucketName}/${layoutOf(config, runId).trainingDataPrefix}`;
 }
 
+export function expectedTestDataUri(config: TrainConfig, runId: string): string {
+  return `s3://${config.bucketName}/${layoutOf(config, runId).testDataKey}`;
+}
+
 export function outputDataUri(config: TrainConfig, runId: string): string {
   return `s3://${config.bucketName}/${layoutOf(config, runId).outputPrefix}`;
 }
@@ -73,11 +79,19 @@ export function parseEtlCompleted(message: Record<string, unknown>, config: Trai
       `training_data_uri must be ${expected} for run ${runId}, got ${JSON.stringify(uri)}`,
     );
   }
+  const test = message.test_data_uri;
+  const expectedTest = expectedTestDataUri(config, runId);
+  if (test !== undefined && test !== expectedTest) {
+    throw new EtlMessageError(
+      `test_data_uri must be ${expectedTest} for run ${runId}, got ${JSON.stringify(test)}`,
+    );
+  }
   const report = message.report_uri;
   const source = message.source;
   return {
     run_id: runId,
     training_data_uri: expected,
+    ...(test !== undefined && { test_data_uri: expectedTest }),
     report_uri: typeof report === "string" ? report : undefined,
     label_counts: labelCounts(message.label_counts),
     label_count: positiveCount(message, "label_count"),

@@ -40,7 +40,13 @@ export function buildCreateClassifierInput(
     Mode: "MULTI_CLASS",
     LanguageCode: "en",
     DataAccessRoleArn: config.dataAccessRoleArn,
-    InputDataConfig: { DataFormat: "COMPREHEND_CSV", S3Uri: etl.training_data_uri },
+    // With a test file Comprehend reports its metrics on exactly those documents (DocumentClassifierInputDataConfig,
+    // TestS3Uri); without one it holds out 10% of the training data at random.
+    InputDataConfig: {
+      DataFormat: "COMPREHEND_CSV",
+      S3Uri: etl.training_data_uri,
+      ...(etl.test_data_uri && { TestS3Uri: etl.test_data_uri }),
+    },
     OutputDataConfig: { S3Uri: outputDataUri(config, runId), KmsKeyId: config.kmsKeyArn },
     VolumeKmsKeyId: config.kmsKeyArn,
     ModelKmsKeyId: config.kmsKeyArn,

@@ -34,6 +34,8 @@ export interface TrainingPipelineSettings {
   readonly baselineMaxDocuments: number;
   /** Count CSV labels that differ only in case or spacing as one. */
   readonly mergeLabelVariants: boolean | IResolvable;
+  /** Share of each label held out as the fixed test set; 0: Comprehend's own random 10%. */
+  readonly testShare: number;
   /** Baseline macro-F1 below which training waits for the operator; 0: no bar. */
   readonly minBaselineMacroF1: number;
   /** The id column of backlog exports (batch_input/), e.g. "number". */
@@ -123,6 +125,7 @@ export class TrainingPipeline extends Construct {
         BASELINE_MAX_DOCUMENTS: `${settings.baselineMaxDocuments}`,
         MIN_BASELINE_MACRO_F1: `${settings.minBaselineMacroF1}`,
         MERGE_LABEL_VARIANTS: `${settings.mergeLabelVariants}`,
+        TEST_SHARE: Fn.tostring(settings.testShare),
       }),
       statements: [
         {

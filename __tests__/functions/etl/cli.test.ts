@@ -38,14 +38,23 @@ describe("npm run etl", () => {
 
     // Assess
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`17 documents in 2 labels -> ${out}`);
-    expect(result.stdout).toContain("  SPARK: 11");
+    expect(result.stdout).toContain(`15 documents in 2 labels -> ${out}`);
+    expect(result.stdout).toContain("  SPARK: 10");
     expect(result.stdout).toContain("left out (fewer than 5 documents): TINY (2)");
+    expect(result.stdout).toContain(
+      `test set: 2 documents (10% of each label, held out of training) -> ${join(out, "test", "test.csv")}`,
+    );
     expect(result.stderr).toContain("[1/3] SEOSS/spark.sqlite3.bz2");
     expect(result.stderr).not.toContain("ExperimentalWarning");
-    expect((await readdir(out)).sort()).toEqual(["0000-spark.csv", "0001-hadoop.csv", "report.json"]);
+    expect((await readdir(out)).sort()).toEqual(["0000-spark.csv", "0001-hadoop.csv", "report.json", "test"]);
     const report = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
-    expect(report.label_counts).toEqual({ HADOOP: 6, SPARK: 11 });
+    expect(report.label_counts).toEqual({ HADOOP: 5, SPARK: 10 });
+    expect(report.test_set).toMatchObject({ documents: 2, label_counts: { HADOOP: 1, SPARK: 1 } });
+    // No test document is a training document (the split is by the text's hash).
+    const test = (await readFile(join(out, "test", "test.csv"), "utf8")).trim().split("\n");
+    const training = `${await readFile(join(out, "0000-spark.csv"), "utf8")}${await readFile(join(out, "0001-hadoop.csv"), "utf8")}`;
+    expect(test).toHaveLength(2);
+    for (const line of test) expect(training.split("\n")).not.toContain(line);
   });
 
   it("exits 1 naming the corrupt member, and leaves no training files behind", async () => {
@@ -139,7 +148,16 @@ describe("npm run etl", () => {
     const out = await mkdtemp(join(fixtures.dir, "out-"));
 
     // Act
-    const result = await etl(["--input", csv, "--out", out, "--min-docs-per-label", "2"]);
+    const result = await etl([
+      "--input",
+      csv,
+      "--out",
+      out,
+      "--min-docs-per-label",
+      "2",
+      "--test-share",
+      "0",
+    ]);
 
     // Assess
     expect(result.code).toBe(0);
@@ -172,6 +190,8 @@ describe("npm run etl", () => {
       tsv,
       "--out",
       out,
+      "--test-share",
+      "0",
       "--min-docs-per-label",
       "2",
       "--delimiter",
@@ -213,6 +233,8 @@ describe("npm run etl", () => {
       input,
       "--out",
       out,
+      "--test-share",
+      "0",
       "--min-docs-per-label",
       "2",
       "--text-columns",

@@ -105,6 +105,7 @@ describe("ETL handler", () => {
     expect(keys).toEqual([
       `prepped_data/${runId}/0000-spark.csv`,
       `prepped_data/${runId}/0001-hadoop.csv`,
+      `prepped_data/${runId}.test.csv`,
       `reports/${runId}/report.json`,
     ]);
     const [event] = published();
@@ -115,15 +116,21 @@ describe("ETL handler", () => {
       event_type: "etl_completed",
       run_id: runId,
       training_data_uri: `s3://data-bucket/prepped_data/${runId}/`,
+      // The fixed test set: a tenth of each label, at least one, beside (not under) the training prefix.
+      test_data_uri: `s3://data-bucket/prepped_data/${runId}.test.csv`,
+      test_label_counts: { HADOOP: 1, SPARK: 1 },
       report_uri: `s3://data-bucket/reports/${runId}/report.json`,
-      label_counts: { HADOOP: 6, SPARK: 11 },
+      label_counts: { HADOOP: 5, SPARK: 10 },
       label_count: 2,
-      document_count: 17,
+      document_count: 15,
       left_out_labels: ["TINY"],
       training_data_bytes: expect.any(Number),
       source: { bucket: "data-bucket", key: "raw_data/dataverse files.zip", version_id: "v1", etag: "etag1" },
     });
-    expect(event?.email).toContain("SPARK: 11");
+    expect(event?.email).toContain("SPARK: 10");
+    expect(event?.email).toContain(
+      `Test set: s3://data-bucket/prepped_data/${runId}.test.csv (2 documents, 10% of each label, held out of training`,
+    );
     expect(event?.email).toContain("Left out, with fewer than 5 documents each: TINY (2).");
     expect(event?.email).toMatch(
       /Average ticket: \d+ characters\. When you serve this model, set typical_ticket_characters = \d+ in terraform\.tfvars/,
@@ -147,7 +154,8 @@ describe("ETL handler", () => {
     expect(report).toMatchObject({
       run_id: expect.stringMatching(/^dataverse-files-/),
       source: { bucket: "data-bucket", key: "raw_data/dataverse_files.zip", version_id: "v1" },
-      label_counts: { HADOOP: 6, SPARK: 11 },
+      label_counts: { HADOOP: 5, SPARK: 10 },
+      test_set: { file: "test/test.csv", share: 0.1, documents: 2, label_counts: { HADOOP: 1, SPARK: 1 } },
       left_out_labels: [{ label: "TINY", documents: 2 }],
       input: { kind: "seoss-zip" },
     });
@@ -253,7 +261,7 @@ describe("ETL handler", () => {
   it("converts a CSV ticket export with the configured columns", async () => {
     // Prepare
     const rows = ["number,assignment_group,short_description,description"];
-    for (let i = 0; i < 5; i++)
+    for (let i = 0; i < 6; i++)
       rows.push(`INC${i},Network,VPN down,"Cannot connect, again"`, `INC${i}b,Desk,Password,Reset it`);
     serve(await writeFixture(fixtures.dir, "export.csv", rows.join("\n")));
 
@@ -267,8 +275,10 @@ describe("ETL handler", () => {
       label_counts: { Desk: 5, Network: 5 },
     });
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    // One of each label's six held out as the test set (test_share 0.1, at least one).
     expect(keys).toEqual([
       expect.stringMatching(/^prepped_data\/export-[0-9a-f]{12}\/tickets\.csv$/),
+      expect.stringMatching(/^prepped_data\/export-[0-9a-f]{12}\.test\.csv$/),
       expect.any(String),
     ]);
   });

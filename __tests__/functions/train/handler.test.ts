@@ -294,6 +294,39 @@ describe("train handler", () => {
     expect(sns.calls()).toHaveLength(0);
   });
 
+  it("trains against the run's fixed test set (TestS3Uri) when the ETL held one out", async () => {
+    // Prepare
+    const withTestSet = withMessage((detail) => {
+      detail.test_data_uri = `s3://itsr-data-111122223333/prepped_data/${RUN_ID}.test.csv`;
+    });
+    comprehend.on(DescribeDocumentClassifierCommand).rejects(notFound());
+    comprehend.on(CreateDocumentClassifierCommand).resolves({ DocumentClassifierArn: ARN });
+    comprehend.on(TagResourceCommand).resolves({});
+
+    // Act
+    await handler(withTestSet, context);
+
+    // Assess: DocumentClassifierInputDataConfig's TestS3Uri, so the metrics are measured on those documents.
+    expect(comprehend).toHaveReceivedCommandWith(CreateDocumentClassifierCommand, {
+      InputDataConfig: {
+        DataFormat: "COMPREHEND_CSV",
+        S3Uri: `s3://itsr-data-111122223333/prepped_data/${RUN_ID}/`,
+        TestS3Uri: `s3://itsr-data-111122223333/prepped_data/${RUN_ID}.test.csv`,
+      },
+    });
+  });
+
+  it("refuses a test set that is not the run's own", async () => {
+    const foreign = withMessage((detail) => {
+      detail.test_data_uri = "s3://someone-elses-bucket/test.csv";
+    });
+
+    await expect(handler(foreign, context)).rejects.toThrow(
+      `test_data_uri must be s3://itsr-data-111122223333/prepped_data/${RUN_ID}.test.csv for run ${RUN_ID}`,
+    );
+    expect(comprehend.calls()).toHaveLength(0);
+  });
+
   it("refuses training data under another run's prefix", async () => {
     // Prepare
     const otherRun = withMessage((detail) => {
