@@ -58,7 +58,8 @@ export const ALARM_CONCERNS = {
   },
   asyncFailures: {
     suffix: "async-failures",
-    meaning: "An event for a function was dropped, or its failure could not be delivered to the topic.",
+    meaning:
+      "Lambda gave up on an event for a function after its retries (the failure record goes to the topic), or could not deliver that record.",
     anchor: "an-event-was-dropped",
   },
   etlDuration: {

@@ -77,6 +77,8 @@ describe("the contract between the stacks and the functions", () => {
   it("derives every key of a run from the prefixes and the run id", () => {
     expect(runLayout(DATA_PREFIXES, "tickets-0123456789ab")).toEqual({
       trainingDataPrefix: "prepped_data/tickets-0123456789ab/",
+      // Beside the training prefix, not under it: Comprehend reads every object under S3Uri as training data.
+      testDataKey: "prepped_data/tickets-0123456789ab.test.csv",
       reportKey: "reports/tickets-0123456789ab/report.json",
       rejectedKey: "reports/tickets-0123456789ab/rejected.json",
       outputPrefix: "output_data/tickets-0123456789ab/",

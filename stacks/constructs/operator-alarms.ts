@@ -83,9 +83,10 @@ export class OperatorAlarms extends Construct {
   }
 
   /**
-   * A function's errors and throttles; for a function invoked asynchronously, also events Lambda dropped or
-   * could not hand to the failure topic ("Working with Lambda function metrics", Asynchronous invocation
-   * metrics: AsyncEventsDropped, DestinationDeliveryFailures). A quiet night has no data, which is fine.
+   * A function's errors and throttles; for a function invoked asynchronously, also events Lambda gave up on
+   * and failure records it could not hand to the topic ("Types of metrics for Lambda functions": AsyncEventsDropped
+   * counts an event also when its OnFailure destination received it; DestinationDeliveryFailures when that
+   * failed). A quiet night has no data, which is fine.
    */
   watchFunction(subject: string, fn: NodeFunction): void {
     const dimensions = { FunctionName: fn.function.functionName };
