@@ -1,6 +1,7 @@
 /**
- * Arguments of the benchmark scripts: `--help` prints the usage and exits 0 before anything runs, and a
- * mistake is a message with the usage (exit 2), never a stack trace.
+ * Arguments of the benchmark scripts, in the shape of every command of the project (scripts/lib/command.ts):
+ * `--help` prints the usage and exits 0 before anything runs, and a mistake is `error: <message>` with the
+ * usage (exit 2), never a stack trace.
  */
 import { existsSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -19,7 +20,7 @@ export function benchArgs<T extends NonNullable<ParseArgsConfig["options"]>>(usa
     }
     return parsed.values as unknown as Record<keyof T, string | undefined>;
   } catch (error) {
-    console.error(`${(error as Error).message}\n\n${usage}`);
+    console.error(`error: ${(error as Error).message}\n\n${usage}`);
     process.exit(2);
   }
 }
@@ -28,7 +29,7 @@ export function benchArgs<T extends NonNullable<ParseArgsConfig["options"]>>(usa
 export function wholeNumber(name: string, value: unknown, min: number, usage: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be a whole number of at least ${min}, got "${value}"\n\n${usage}`);
+    console.error(`error: --${name} must be a whole number of at least ${min}, got "${value}"\n\n${usage}`);
     process.exit(2);
   }
   return n;
@@ -38,7 +39,7 @@ export function wholeNumber(name: string, value: unknown, min: number, usage: st
 export function requireGnuTime(): void {
   if (!existsSync("/usr/bin/time")) {
     console.error(
-      "GNU time (/usr/bin/time) measures the runs' peak memory: install it (Debian/Ubuntu: apt-get install time)",
+      "error: GNU time (/usr/bin/time) measures the runs' peak memory: install it (Debian/Ubuntu: apt-get install time)",
     );
     process.exit(2);
   }

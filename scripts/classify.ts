@@ -14,7 +14,9 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smit
 import type { BacklogTicket } from "../functions/batch/tickets";
 import {
   type BatchCliOptions,
-  parseCliArgs,
+  CLASSIFY_OPTIONS,
+  type CliOptions,
+  cliOptions,
   resolveText,
   type TextSources,
   USAGE,
@@ -30,6 +32,7 @@ import {
   regionOfHost,
   resolveRegion,
 } from "./classify/target";
+import { type CommandSpec, runCommand } from "./lib/command";
 import { projectStateSource } from "./lib/state";
 
 const projectRoot = resolve(__dirname, "..");
@@ -49,53 +52,58 @@ export interface ClientDeps extends TextSources {
   progress?: (done: number, total: number) => void;
 }
 
-export async function main(argv: readonly string[], deps: ClientDeps): Promise<number> {
-  try {
-    const options = parseCliArgs(argv);
-    if (options.help) {
-      deps.stdout(USAGE);
-      return EXIT_OK;
-    }
-    const text = options.batch ? "" : await resolveText(options, deps);
-    // npm runs scripts from the project root; relative paths mean relative to where the user typed them.
-    const from = deps.env.INIT_CWD ?? process.cwd();
-    const batch = options.batch && {
-      ...options.batch,
-      csv: resolve(from, options.batch.csv),
-      out: resolve(from, options.batch.out),
-    };
-    // The export's columns are checked first: a mistyped --id-column is the user's to fix before anything else.
-    const tickets = batch ? readTickets(batch) : undefined;
-    const url = methodUrl(
-      options.url ?? (await readDeployedUrl(deps.inferenceOutputs, deps.stateDescription)),
+export function classifyCommand(deps: ClientDeps): CommandSpec<typeof CLASSIFY_OPTIONS> {
+  return {
+    usage: USAGE,
+    options: CLASSIFY_OPTIONS,
+    allowPositionals: true,
+    explain: (error) => {
+      // Refusals that come with their own words: a file that cannot be read, no credentials.
+      if (error instanceof UsageError) return { message: error.message, exitCode: EXIT_USAGE };
+      if (error instanceof NetworkError) {
+        return {
+          message: `${error.message}. Check the URL, your network/VPN and proxy settings.`,
+          exitCode: EXIT_NETWORK,
+        };
+      }
+      return undefined;
+    },
+    run: ({ values, positionals }) => classify(cliOptions(values, positionals), deps),
+  };
+}
+
+export function main(argv: readonly string[], deps: ClientDeps): Promise<number> {
+  return runCommand(classifyCommand(deps), argv, { out: deps.stdout, err: deps.stderr });
+}
+
+async function classify(options: CliOptions, deps: ClientDeps): Promise<number> {
+  const text = options.batch ? "" : await resolveText(options, deps);
+  // npm runs scripts from the project root; relative paths mean relative to where the user typed them.
+  const from = deps.env.INIT_CWD ?? process.cwd();
+  const batch = options.batch && {
+    ...options.batch,
+    csv: resolve(from, options.batch.csv),
+    out: resolve(from, options.batch.out),
+  };
+  // The export's columns are checked first: a mistyped --id-column is the user's to fix before anything else.
+  const tickets = batch ? readTickets(batch) : undefined;
+  const url = methodUrl(options.url ?? (await readDeployedUrl(deps.inferenceOutputs, deps.stateDescription)));
+  const region = resolveRegion(options.region, deps.env, url);
+  const hostRegion = regionOfHost(url);
+  if (hostRegion && hostRegion !== region) {
+    deps.stderr(
+      `Warning: signing for ${region} but the API is in ${hostRegion}; API Gateway will reject the signature.`,
     );
-    const region = resolveRegion(options.region, deps.env, url);
-    const hostRegion = regionOfHost(url);
-    if (hostRegion && hostRegion !== region) {
-      deps.stderr(
-        `Warning: signing for ${region} but the API is in ${hostRegion}; API Gateway will reject the signature.`,
-      );
-    }
-    // Checked once up front for a clear message; each request then asks the provider again, which hands out
-    // the same credentials until they near expiry and then refreshes them.
-    const credentials = await loadCredentials(deps.credentials);
-    if (batch && tickets) return await runBatch(batch, tickets, { url, region }, deps);
-    const request = await signClassifyRequest({ url, region, text, credentials, signingDate: deps.now() });
-    const outcome = interpretResponse(await deps.send(request));
-    if (outcome.stdout !== undefined) deps.stdout(outcome.stdout);
-    if (outcome.stderr !== undefined) deps.stderr(outcome.stderr);
-    return outcome.exitCode;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      deps.stderr(error.message);
-      return EXIT_USAGE;
-    }
-    if (error instanceof NetworkError) {
-      deps.stderr(`${error.message}. Check the URL, your network/VPN and proxy settings.`);
-      return EXIT_NETWORK;
-    }
-    throw error;
   }
+  // Checked once up front for a clear message; each request then asks the provider again, which hands out
+  // the same credentials until they near expiry and then refreshes them.
+  const credentials = await loadCredentials(deps.credentials);
+  if (batch && tickets) return await runBatch(batch, tickets, { url, region }, deps);
+  const request = await signClassifyRequest({ url, region, text, credentials, signingDate: deps.now() });
+  const outcome = interpretResponse(await deps.send(request));
+  if (outcome.stdout !== undefined) deps.stdout(outcome.stdout);
+  if (outcome.stderr !== undefined) deps.stderr(outcome.stderr);
+  return outcome.exitCode;
 }
 
 async function runBatch(

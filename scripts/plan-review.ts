@@ -13,6 +13,7 @@ import { join, relative } from "node:path";
 import { parseArgs as parseNodeArgs } from "node:util";
 import { OFFERED_ZONES_LOCAL } from "../contract/network";
 import { STACK_NAMES } from "../stacks/config";
+import { type CommandIO, type CommandSpec, runAsMain } from "./lib/command";
 import {
   outDir,
   readSynthesizedStacks,
@@ -69,6 +70,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   } catch (error) {
     throw new PlanReviewError(`${(error as Error).message}\n\n${USAGE}`, { cause: error });
   }
+  return optionsFrom(values, env);
+}
+
+function optionsFrom(values: ReturnType<typeof parseOptions>["values"], env: NodeJS.ProcessEnv): Options {
   const online = values.online ?? false;
   const help = values.help ?? false;
   const given = values["var-file"] ?? (env.TF_VAR_FILE?.trim() || undefined);
@@ -82,18 +87,19 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   };
 }
 
+const OPTIONS = {
+  online: { type: "boolean" },
+  stacks: { type: "string" },
+  "var-file": { type: "string" },
+  "skip-synth": { type: "boolean" },
+} as const;
+
 function parseOptions(argv: readonly string[]) {
   return parseNodeArgs({
     args: [...argv],
     strict: true,
     allowPositionals: false,
-    options: {
-      online: { type: "boolean" },
-      stacks: { type: "string" },
-      "var-file": { type: "string" },
-      "skip-synth": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...OPTIONS, help: { type: "boolean", short: "h" } },
   });
 }
 
@@ -357,12 +363,7 @@ export function checkTerraform(env: NodeJS.ProcessEnv): string {
   return (JSON.parse(version.stdout) as { terraform_version: string }).terraform_version;
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  const options = parseArgs(argv);
-  if (options.help) {
-    console.log(USAGE);
-    return;
-  }
+async function review(options: Options, io: CommandIO): Promise<void> {
   // Named stacks are checked before a synth and bundle that take seconds.
   const unknown = (options.stacks ?? []).filter((name) => !(STACK_NAMES as readonly string[]).includes(name));
   if (unknown.length > 0) {
@@ -380,8 +381,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const mode = options.online
     ? "online (real backend and account)"
     : "offline (stub credentials and upstream state)";
-  console.log(`plan review, ${mode}, Terraform ${version}: ${selected.map((s) => s.name).join(", ")}`);
-  console.log(`variables: ${describeVarFile(root, options.varFile)}`);
+  io.out(`plan review, ${mode}, Terraform ${version}: ${selected.map((s) => s.name).join(", ")}`);
+  io.out(`variables: ${describeVarFile(root, options.varFile)}`);
   mkdirSync(reviewDir, { recursive: true });
   // Offline, every stack reads stub upstream state, so none waits for another; online ones only read state.
   // All at once, even on two cores: each Terraform waits on its provider plugin much of the time (measured:
@@ -396,22 +397,24 @@ async function main(argv: readonly string[]): Promise<void> {
   for (const result of planned) {
     if (result.status !== "fulfilled") continue;
     summaries.push(result.value.summary);
-    console.log(`  ${renderText(result.value.summary)} (${result.value.seconds.toFixed(1)} s)`);
-    for (const note of result.value.notes) console.log(`  note: ${note}`);
+    io.out(`  ${renderText(result.value.summary)} (${result.value.seconds.toFixed(1)} s)`);
+    for (const note of result.value.notes) io.out(`  note: ${note}`);
   }
   if (failures.length > 0) throw new PlanReviewError(failures.join("\n"));
   const markdown = renderMarkdown(summaries);
   writeFileSync(join(reviewDir, "summary.md"), markdown);
   writeFileSync(join(reviewDir, "summary.json"), `${JSON.stringify(summaries, null, 2)}\n`);
-  console.log(`\n${markdown}\nplans: plan-review/<stack>.plan.json, summary: plan-review/summary.md`);
+  io.out(`\n${markdown}\nplans: plan-review/<stack>.plan.json, summary: plan-review/summary.md`);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    const known = [PlanReviewError, TerraformError, TfvarsError, StackOrderError].some(
-      (type) => error instanceof type,
-    );
-    console.error(known ? `plan review failed: ${(error as Error).message}` : error);
-    process.exit(1);
-  });
-}
+export const PLAN_REVIEW_COMMAND: CommandSpec<typeof OPTIONS> = {
+  usage: USAGE,
+  options: OPTIONS,
+  explain: (error) =>
+    [PlanReviewError, TerraformError, TfvarsError, StackOrderError].some((type) => error instanceof type)
+      ? { message: `plan review failed: ${(error as Error).message}`, exitCode: 1 }
+      : undefined,
+  run: ({ values }, io) => review(optionsFrom(values, process.env), io),
+};
+
+if (require.main === module) runAsMain(PLAN_REVIEW_COMMAND);

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { CommandFailure, type CommandSpec, runAsMain } from "./lib/command";
 
 export const COMMENT_MARKER = "<!-- comprehend-itsr plan review -->";
 
@@ -89,30 +90,34 @@ In a GitHub Actions pull-request job, after npm run plan:online: posts plan-revi
 pull-request comment, updating the comment of an earlier run. Reads GITHUB_TOKEN, GITHUB_REPOSITORY and
 GITHUB_EVENT_PATH, which Actions sets; outside a pull-request job it says so and exits 1.`;
 
-if (require.main === module) {
-  if (process.argv.includes("--help") || process.argv.includes("-h")) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const summaryPath = resolve(__dirname, "..", "plan-review", "summary.md");
-  let summary: string;
-  try {
-    summary = readFileSync(summaryPath, "utf8");
-  } catch {
-    summary =
-      "## Terraform plan review\n\nThe plan did not complete: see the job log and the plan-review artifact.\n";
-  }
-  let target: GitHubTarget;
-  try {
-    target = targetFromEnv(process.env);
-  } catch (error) {
-    console.error(`plan:comment runs in a GitHub Actions pull-request job: ${(error as Error).message}`);
-    process.exit(1);
-  }
-  upsertPlanComment(target, summary)
-    .then((action) => console.log(`plan summary comment ${action}`))
-    .catch((error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    });
-}
+export const PR_COMMENT_COMMAND: CommandSpec<Record<string, never>> = {
+  usage: USAGE,
+  options: {},
+  run: async (_args, io) => {
+    const summaryPath = resolve(__dirname, "..", "plan-review", "summary.md");
+    let summary: string;
+    try {
+      summary = readFileSync(summaryPath, "utf8");
+    } catch {
+      summary =
+        "## Terraform plan review\n\nThe plan did not complete: see the job log and the plan-review artifact.\n";
+    }
+    let target: GitHubTarget;
+    try {
+      target = targetFromEnv(process.env);
+    } catch (error) {
+      throw new CommandFailure(
+        `plan:comment runs in a GitHub Actions pull-request job: ${(error as Error).message}`,
+        1,
+        { cause: error },
+      );
+    }
+    try {
+      io.out(`plan summary comment ${await upsertPlanComment(target, summary)}`);
+    } catch (error) {
+      throw new CommandFailure(error instanceof Error ? error.message : String(error), 1, { cause: error });
+    }
+  },
+};
+
+if (require.main === module) runAsMain(PR_COMMENT_COMMAND);

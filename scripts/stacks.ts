@@ -6,12 +6,19 @@
  */
 
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { isClassifierArn } from "../contract/arns";
 import { COMPREHEND_REGIONS } from "../contract/regions";
 import { STACK_NAMES, type StackName } from "../stacks/config";
+import {
+  CONSOLE_IO,
+  CommandFailure,
+  type CommandSpec,
+  type ParsedArgs,
+  runCommand,
+  UsageError,
+} from "./lib/command";
 import { projectStateSource, type StateSource } from "./lib/state";
 import {
   downstreamOf,
@@ -71,10 +78,6 @@ Examples:
   npm run destroy -- inference        (stops the endpoint's hourly charge; the trained model stays)`,
 };
 
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
 export interface StackCommand {
   readonly verb: Verb;
   readonly stacks: readonly string[];
@@ -82,28 +85,29 @@ export interface StackCommand {
   readonly varFile: string | undefined;
   readonly vars: readonly string[];
   readonly classifierArn: string | undefined;
-  readonly help: boolean;
 }
 
-export function parseCommand(verb: Verb, argv: readonly string[]): StackCommand {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(verb, argv);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE[verb]}`, { cause: error });
-  }
-  const { values, positionals } = parsed;
+function optionsFor(verb: Verb) {
+  return {
+    "auto-approve": { type: "boolean" },
+    "var-file": { type: "string" },
+    var: { type: "string", multiple: true },
+    ...(verb === "deploy" ? { "classifier-arn": { type: "string" } } : {}),
+  } as const;
+}
+type StackOptions = ReturnType<typeof optionsFor> & { "classifier-arn"?: { type: "string" } };
+
+/** The parsed options, checked: a mistake is a UsageError naming it. */
+export function stackCommand(verb: Verb, { values, positionals }: ParsedArgs<StackOptions>): StackCommand {
   const command: StackCommand = {
     verb,
     stacks: [...new Set(positionals)],
     autoApprove: values["auto-approve"] ?? false,
     varFile: values["var-file"],
     vars: values.var ?? [],
-    classifierArn: "classifier-arn" in values ? (values["classifier-arn"] as string | undefined) : undefined,
-    help: values.help ?? false,
+    classifierArn: values["classifier-arn"] as string | undefined,
   };
-  if (command.help) return command;
-  if (command.stacks.length === 0) throw new UsageError(`Name the stacks to ${verb}.\n\n${USAGE[verb]}`);
+  if (command.stacks.length === 0) throw new UsageError(`Name the stacks to ${verb}.`);
   const unknown = command.stacks.filter((stack) => !STACKS.includes(stack));
   if (unknown.length > 0) {
     throw new UsageError(`Unknown stack(s): ${unknown.join(", ")}. The stacks are ${STACKS.join(", ")}.`);
@@ -119,21 +123,6 @@ export function parseCommand(verb: Verb, argv: readonly string[]): StackCommand 
     );
   }
   return command;
-}
-
-function parse(verb: Verb, argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      "auto-approve": { type: "boolean" },
-      "var-file": { type: "string" },
-      var: { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-      ...(verb === "deploy" && { "classifier-arn": { type: "string" } }),
-    },
-  });
 }
 
 export interface Io {
@@ -217,8 +206,9 @@ export function checkRegion(content: string, fileName: string, vars: readonly st
   const fromVar = vars.find((assignment) => assignment.startsWith("region="))?.slice("region=".length);
   const region = fromVar ?? readStringVariable(content, "region") ?? "us-east-1";
   if ((COMPREHEND_REGIONS as readonly string[]).includes(region)) return;
-  throw new UsageError(
+  throw new CommandFailure(
     `${fromVar ? "--var region" : `${fileName} sets region`} to ${region}, where Amazon Comprehend custom classification is not available. Nothing was changed. Choose one of: ${COMPREHEND_REGIONS.join(", ")}.`,
+    2,
   );
 }
 
@@ -227,8 +217,9 @@ async function checkCredentials(provider: AwsCredentialIdentityProvider, verb: V
   try {
     await provider();
   } catch (error) {
-    throw new UsageError(
+    throw new CommandFailure(
       `No usable AWS credentials, and Terraform needs them to ${verb}: set AWS_PROFILE (and log in, e.g. aws sso login) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the account to ${verb === "deploy" ? "deploy to" : "destroy in"}. Nothing was changed. (${(error as Error).message})`,
+      2,
       { cause: error },
     );
   }
@@ -251,8 +242,9 @@ export function refuseDocumentationEmail(content: string, fileName: string, vars
   const where = fromVar
     ? "--var notification_email"
     : `${fileName}${line > 0 ? `, line ${line},` : ""} sets notification_email`;
-  throw new UsageError(
+  throw new CommandFailure(
     `${where} to ${email}, an address of a domain reserved for examples: the pipeline's emails would reach nobody. Nothing was changed. Put your team's address there and run the command again.`,
+    2,
   );
 }
 
@@ -285,8 +277,9 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
     !passesArn &&
     !setsVariable(readFileSync(chosen.path, "utf8"), CLASSIFIER_VARIABLE)
   ) {
-    throw new UsageError(
+    throw new CommandFailure(
       `${fileName} does not set ${CLASSIFIER_VARIABLE}, which the inference stack serves. Pass the ARN from the "Training finished" email: npm run deploy -- inference --classifier-arn <arn>`,
+      2,
     );
   }
 
@@ -303,8 +296,9 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
       command.vars.includes("bucket_force_destroy=true") ||
       readBoolVariable(readFileSync(chosen.path, "utf8"), "bucket_force_destroy") === true;
     if (!confirmed) {
-      throw new UsageError(
+      throw new CommandFailure(
         `Destroying the data stack deletes the bucket with every dataset, report and model output, and schedules the KMS key that encrypts them (and the trained models) for deletion in 30 days. Nothing was changed. To keep a copy first: aws s3 sync s3://<bucket> ./backup. To confirm, set bucket_force_destroy = true in ${fileName} and run the command again.`,
+        2,
       );
     }
   }
@@ -314,8 +308,9 @@ export async function run(command: StackCommand, io: Io): Promise<number> {
   const ordered = planOrder(verb, all, command.stacks);
   const variables = variablesPerStack(ordered, command.vars);
   if (variables.unused.length > 0) {
-    throw new UsageError(
+    throw new CommandFailure(
       `--var ${variables.unused.join(", ")}: no stack of this command (${ordered.map((s) => s.name).join(", ")}) declares ${variables.unused.length === 1 ? "it" : "them"}. Nothing was changed. Check the spelling; terraform.tfvars.example lists every variable with its stack.`,
+      2,
     );
   }
   const state = io.state ?? projectStateSource(projectRoot, io.env);
@@ -423,38 +418,34 @@ function stopped(io: Io, ordered: readonly SynthesizedStack[], index: number, wh
   return 1;
 }
 
-export async function main(verb: Verb, argv: readonly string[], io: Io): Promise<number> {
-  try {
-    const command = parseCommand(verb, argv);
-    if (command.help) {
-      io.out(USAGE[verb]);
-      return 0;
-    }
-    return await run(command, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      return 2;
-    }
-    if (error instanceof TfvarsError || error instanceof StackOrderError || error instanceof TerraformError) {
-      console.error(`${verb} stopped: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+export function stacksCommand(verb: Verb, io: Io): CommandSpec<StackOptions> {
+  return {
+    usage: USAGE[verb],
+    options: optionsFor(verb) as StackOptions,
+    allowPositionals: true,
+    explain: (error) =>
+      error instanceof TfvarsError || error instanceof StackOrderError || error instanceof TerraformError
+        ? { message: `${verb} stopped: ${error.message}`, exitCode: 1 }
+        : undefined,
+    run: (args) => run(stackCommand(verb, args), io),
+  };
+}
+
+export function main(verb: Verb, argv: readonly string[], io: Io): Promise<number> {
+  return runCommand(stacksCommand(verb, io), argv, { out: io.out, err: (text) => console.error(text) });
 }
 
 if (require.main === module) {
   const [verb, ...argv] = process.argv.slice(2);
   if (verb !== "deploy" && verb !== "destroy") {
-    console.error("Usage: tsx scripts/stacks.ts deploy|destroy <stack>...");
-    process.exit(2);
+    console.error(
+      "error: the first argument is deploy or destroy\n\nUsage: tsx scripts/stacks.ts deploy|destroy <stack>...",
+    );
+    process.exitCode = 2;
+  } else {
+    const io: Io = { out: (line) => console.log(line), env: process.env };
+    runCommand(stacksCommand(verb, io), argv, CONSOLE_IO).then((code) => {
+      process.exitCode = code;
+    });
   }
-  main(verb, argv, { out: (line) => console.log(line), env: process.env }).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`${verb} failed: ${(error as Error).name}: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
 }

@@ -4,13 +4,13 @@
  * announces the run's training data as the ETL does (`etl_completed` on the pipeline topic); the train
  * function does the rest, once per run id.
  */
-import { parseArgs } from "node:util";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import type { EtlReport } from "../functions/etl/etl";
 import { completedEvent } from "../functions/etl/outgoing-events";
 import { publishEvent } from "../functions/shared/events";
+import { CommandFailure, type CommandSpec, runAsMain, runCommand, UsageError } from "./lib/command";
 import { credentialProblem, projectStateSource, type StateSource } from "./lib/state";
 import { projectRoot } from "./lib/synthesized-stacks";
 
@@ -84,69 +84,56 @@ export async function startTraining(
   return { messageId, topicArn };
 }
 
-export async function main(
+/** The command, given how it reaches AWS (tests pass mocked clients). */
+export function startTrainingCommand(deps: StartDeps): CommandSpec<{ run: { type: "string" } }> {
+  return {
+    usage: USAGE,
+    options: { run: { type: "string" } },
+    explain: (error) => {
+      const credentials = credentialProblem(error);
+      return credentials ? { message: credentials, exitCode: 2 } : undefined;
+    },
+    run: async ({ values }, io) => {
+      if (!values.run || !/^[a-z0-9](-*[a-z0-9])*$/.test(values.run)) {
+        throw new UsageError("--run needs a run id such as dataverse-files-3fa9c2d41b7e");
+      }
+      try {
+        const { topicArn } = await startTraining(values.run, deps);
+        io.out(
+          `Announced run ${values.run} on ${topicArn}: training starts within a minute; the "Training started" email follows.`,
+        );
+      } catch (error) {
+        if (error instanceof StartTrainingError) throw new CommandFailure(error.message, 1, { cause: error });
+        throw error;
+      }
+    },
+  };
+}
+
+export function main(
   argv: readonly string[],
   deps: StartDeps,
   out: (t: string) => void,
   err: (t: string) => void,
 ): Promise<number> {
-  let values: { run?: string | undefined; help?: boolean | undefined };
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: { run: { type: "string" }, help: { type: "boolean", short: "h" } },
-    }).values;
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
-  if (!values.run || !/^[a-z0-9](-*[a-z0-9])*$/.test(values.run)) {
-    err(`--run needs a run id such as dataverse-files-3fa9c2d41b7e\n\n${USAGE}`);
-    return 2;
-  }
-  try {
-    const { topicArn } = await startTraining(values.run, deps);
-    out(
-      `Announced run ${values.run} on ${topicArn}: training starts within a minute; the "Training started" email follows.`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof StartTrainingError) {
-      err(error.message);
-      return 1;
-    }
-    const credentials = credentialProblem(error);
-    if (credentials) {
-      err(credentials);
-      return 2;
-    }
-    throw error;
-  }
+  return runCommand(startTrainingCommand(deps), argv, { out, err });
 }
 
 if (require.main === module) {
-  let state: StateSource;
+  let state: StateSource | undefined;
   try {
     state = projectStateSource(projectRoot);
   } catch (error) {
     console.error((error as Error).message);
-    process.exit(2);
+    process.exitCode = 2;
   }
-  main(
-    process.argv.slice(2),
-    { state, s3: (region) => new S3Client({ region }), sns: (region) => new SNSClient({ region }) },
-    (t) => console.log(t),
-    (t) => console.error(t),
-  ).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`start-training failed: ${(error as Error).name}: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
+  if (state) {
+    runAsMain(
+      startTrainingCommand({
+        state,
+        s3: (region) => new S3Client({ region }),
+        sns: (region) => new SNSClient({ region }),
+      }),
+    );
+  }
 }

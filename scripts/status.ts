@@ -4,7 +4,6 @@
  * Credentials come from the standard AWS chain.
  */
 
-import { parseArgs } from "node:util";
 import { CloudWatchClient, paginateDescribeAlarms } from "@aws-sdk/client-cloudwatch";
 import {
   ComprehendClient,
@@ -19,6 +18,7 @@ import { alarmNamePrefix } from "../contract/alarms";
 import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
 import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
+import { CommandFailure, type CommandSpec, runAsMain, runCommand, UsageError } from "./lib/command";
 import { credentialProblem, projectStateSource, type StackOutputs, type StateSource } from "./lib/state";
 import { projectRoot } from "./lib/synthesized-stacks";
 import {
@@ -230,87 +230,65 @@ export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<
   return { ...base, bucket, runs, classifiers, endpoint, alarms, dashboardUrl, activeHours };
 }
 
-export async function main(
+export function statusCommand(deps: StatusDeps): CommandSpec<{ runs: { type: "string" } }> {
+  return {
+    usage: USAGE,
+    options: { runs: { type: "string" } },
+    explain: (error) => {
+      const credentials = credentialProblem(error);
+      if (credentials) return { message: credentials, exitCode: 2 };
+      if (error instanceof StatusError) return { message: error.message, exitCode: 2 };
+      const name = (error as Error).name;
+      if (name === "AccessDeniedException" || name === "AccessDenied") {
+        return { message: `AWS refused a read that status needs: ${(error as Error).message}`, exitCode: 2 };
+      }
+      return undefined;
+    },
+    run: async ({ values }, io) => {
+      const runs = values.runs === undefined ? 10 : Number(values.runs);
+      if (!Number.isInteger(runs) || runs < 1) {
+        throw new UsageError(`--runs must be a positive whole number, got "${values.runs}"`);
+      }
+      const facts = await gatherStatus(deps, runs);
+      if (!Object.values(facts.deployed).some(Boolean)) {
+        throw new CommandFailure(
+          `Nothing is deployed yet (no stack state in ${deps.state.description}). Start with: npm run deploy -- data network training`,
+          1,
+        );
+      }
+      io.out(renderStatus(facts));
+    },
+  };
+}
+
+export function main(
   argv: readonly string[],
   deps: StatusDeps,
   out: (text: string) => void,
   err: (text: string) => void,
 ): Promise<number> {
-  let values: { runs?: string | undefined; help?: boolean | undefined };
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: { runs: { type: "string" }, help: { type: "boolean", short: "h" } },
-    }).values;
-  } catch (error) {
-    err(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
-  const runs = values.runs === undefined ? 10 : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) {
-    err(`--runs must be a positive whole number, got "${values.runs}"`);
-    return 2;
-  }
-  try {
-    const facts = await gatherStatus(deps, runs);
-    if (!Object.values(facts.deployed).some(Boolean)) {
-      err(
-        `Nothing is deployed yet (no stack state in ${deps.state.description}). Start with: npm run deploy -- data network training`,
-      );
-      return 1;
-    }
-    out(renderStatus(facts));
-    return 0;
-  } catch (error) {
-    const name = (error as Error).name;
-    const credentials = credentialProblem(error);
-    if (credentials) {
-      err(credentials);
-      return 2;
-    }
-    if (error instanceof StatusError) {
-      err(error.message);
-      return 2;
-    }
-    if (name === "AccessDeniedException" || name === "AccessDenied") {
-      err(`AWS refused a read that status needs: ${(error as Error).message}`);
-      return 2;
-    }
-    throw error;
-  }
+  return runCommand(statusCommand(deps), argv, { out, err });
 }
 
 if (require.main === module) {
   const env = process.env;
-  let state: StateSource;
+  let state: StateSource | undefined;
   try {
     state = projectStateSource(projectRoot, env);
   } catch (error) {
     console.error((error as Error).message);
-    process.exit(2);
+    process.exitCode = 2;
   }
-  main(
-    process.argv.slice(2),
-    {
-      state,
-      s3: (region) => new S3Client({ region }),
-      comprehend: (region) => new ComprehendClient({ region }),
-      cloudwatch: (region) => new CloudWatchClient({ region }),
-      now: () => new Date(),
-      env,
-    },
-    (text) => console.log(text),
-    (text) => console.error(text),
-  ).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(`status failed: ${(error as Error).name}: ${(error as Error).message}`);
-      process.exit(1);
-    },
-  );
+  if (state) {
+    runAsMain(
+      statusCommand({
+        state,
+        s3: (region) => new S3Client({ region }),
+        comprehend: (region) => new ComprehendClient({ region }),
+        cloudwatch: (region) => new CloudWatchClient({ region }),
+        now: () => new Date(),
+        env,
+      }),
+    );
+  }
 }

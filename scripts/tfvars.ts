@@ -4,6 +4,7 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { CommandFailure, type CommandSpec, runAsMain } from "./lib/command";
 
 export function ensureTfvars(path: string, content: string | undefined): "kept" | "written" {
   if (existsSync(path)) return "kept";
@@ -22,16 +23,17 @@ For CI: makes sure terraform.tfvars exists before an online plan or a deploy. A 
 kept; otherwise the TFVARS environment variable (a repository variable holding the file's contents) is
 written to it. Never overwrites a file. On your own machine, copy terraform.tfvars.example instead.`;
 
-if (require.main === module) {
-  if (process.argv.includes("--help") || process.argv.includes("-h")) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const path = resolve(__dirname, "..", "terraform.tfvars");
-  try {
-    console.log(`terraform.tfvars: ${ensureTfvars(path, process.env.TFVARS)}`);
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exit(1);
-  }
-}
+export const TFVARS_COMMAND: CommandSpec<Record<string, never>> = {
+  usage: USAGE,
+  options: {},
+  run: (_args, io) => {
+    const path = resolve(__dirname, "..", "terraform.tfvars");
+    try {
+      io.out(`terraform.tfvars: ${ensureTfvars(path, process.env.TFVARS)}`);
+    } catch (error) {
+      throw new CommandFailure((error as Error).message, 1, { cause: error });
+    }
+  },
+};
+
+if (require.main === module) runAsMain(TFVARS_COMMAND);

@@ -174,7 +174,7 @@ describe("before anything else", () => {
 
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(
-      /^No usable AWS credentials, and Terraform needs them to deploy: set AWS_PROFILE \(and log in, e\.g\. aws sso login\) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the account to deploy to\. Nothing was changed\./,
+      /^error: No usable AWS credentials, and Terraform needs them to deploy: set AWS_PROFILE \(and log in, e\.g\. aws sso login\) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the account to deploy to\. Nothing was changed\./,
     );
     expect(result.stdout).not.toContain("bundled");
     expect(project.recorded()).toEqual([]);
@@ -235,7 +235,7 @@ describe("the example's address", () => {
 
     expect(plan.status).toBe(1);
     expect(plan.stderr).toBe(
-      "plan review failed: unknown stack(s): bogus. The stacks are data, network, training, inference.\n",
+      "error: plan review failed: unknown stack(s): bogus. The stacks are data, network, training, inference.\n",
     );
     expect(plan.stdout).not.toContain("bundled");
   });
@@ -370,7 +370,7 @@ describe("help and mistakes", () => {
 
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      "plan:comment runs in a GitHub Actions pull-request job: missing environment variable(s): GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH\n",
+      "error: plan:comment runs in a GitHub Actions pull-request job: missing environment variable(s): GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH\n",
     );
   });
 

@@ -407,7 +407,7 @@ describe("classify client", () => {
     // Assess
     expect(code).toBe(2);
     expect(d.err.join("\n")).toBe(
-      'The inference stack is not deployed (no state in local state files in /project), so there is no API to call yet. Deploy it with "npm run deploy -- inference --classifier-arn <ARN from the email>", or pass the API URL with --url.',
+      'error: The inference stack is not deployed (no state in local state files in /project), so there is no API to call yet. Deploy it with "npm run deploy -- inference --classifier-arn <ARN from the email>", or pass the API URL with --url.',
     );
     expect(received).toHaveLength(0);
   });

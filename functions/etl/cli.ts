@@ -9,14 +9,22 @@
  */
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ETL_DEFAULTS } from "../../contract/environment";
+import {
+  CommandFailure,
+  type CommandSpec,
+  type ParsedArgs,
+  runCommand,
+  STDIO,
+  UsageError,
+} from "../../scripts/lib/command";
 import { labelsByDocumentCount } from "../shared/labels";
 import { claimOutDir, OutDirError, releaseOutDir } from "../shared/out-dir";
 import { silenceSqliteExperimentalWarning } from "../shared/sqlite-warning";
 import { CSV_OPTIONS, CSV_OPTIONS_USAGE, type CsvSettings, readCsvOptions } from "./csv-options";
 import { InputError } from "./errors";
 import { type EtlProgress, type EtlReport, leftOutLine, runEtl } from "./etl";
+import { TEST_SET_DIR } from "./test-set";
 import { describeDelimiter } from "./ticket-csv";
 
 export const DEFAULTS = {
@@ -37,10 +45,6 @@ row unless --delimiter names it; --merge-label-variants counts labels that diffe
 fixed test set (<out>/test/test.csv, as the pipeline does; 0: none).
 Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.`;
 
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
 function share(value: string | undefined): number {
   if (value === undefined) return ETL_DEFAULTS.testShare;
   const n = Number(value);
@@ -58,23 +62,16 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
-function parse(argv: string[]) {
-  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
-  const options = {
-    input: { type: "string" },
-    out: { type: "string" },
-    ...CSV_OPTIONS,
-    "max-doc-bytes": { type: "string" },
-    "test-share": { type: "string" },
-    workers: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  } as const;
-  try {
-    values = parseArgs({ args: argv, options, allowPositionals: false }).values;
-  } catch (cause) {
-    throw new UsageError((cause as Error).message);
-  }
-  if (values.help) return undefined;
+const OPTIONS = {
+  input: { type: "string" },
+  out: { type: "string" },
+  ...CSV_OPTIONS,
+  "max-doc-bytes": { type: "string" },
+  "test-share": { type: "string" },
+  workers: { type: "string" },
+} as const;
+
+function readArgs(values: ParsedArgs<typeof OPTIONS>["values"]) {
   if (!values.input) throw new UsageError("--input is required");
   if (!values.out) throw new UsageError("--out is required");
   let csv: CsvSettings;
@@ -172,67 +169,54 @@ export function summarize(report: EtlReport, outDir: string): string {
   return lines.join("\n");
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (!args) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const problem = await inputProblem(args.input);
-  if (problem) {
-    process.stderr.write(`error: ${problem}\n`);
-    return 2;
-  }
-  let claim: { created: boolean };
-  try {
-    claim = await claimOutDir(args.out, (name) => name.endsWith(".csv") || name === "report.json");
-  } catch (error) {
-    if (!(error instanceof OutDirError)) throw error;
-    process.stderr.write(`error: ${error.message}\n`);
-    return 2;
-  }
-  process.stderr.write(`reading ${args.input} -> ${args.out}\n`);
-  // Scratch space next to the output: the databases can be large, and one file system allows renames.
-  const workDir = await mkdtemp(join(args.out, ".etl-work-"));
-  const progress = progressPrinter(process.stderr);
-  try {
-    const report = await runEtl({
-      inputPath: args.input,
-      inputName: args.input,
-      outDir: args.out,
-      workDir,
-      settings: args.settings,
-      onProgress: progress.update,
-    });
-    progress.done();
-    await writeFile(join(args.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`${summarize(report, args.out)}\n`);
-    return 0;
-  } catch (error) {
-    progress.done();
-    await removeOutputs(args.out);
-    await rm(workDir, { recursive: true, force: true });
-    await releaseOutDir(args.out, claim);
-    if (error instanceof InputError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 1;
+export const ETL_COMMAND: CommandSpec<typeof OPTIONS> = {
+  usage: USAGE,
+  options: OPTIONS,
+  unexpectedExitCode: 3,
+  run: async ({ values }, io) => {
+    const args = readArgs(values);
+    const problem = await inputProblem(args.input);
+    if (problem) throw new CommandFailure(problem, 2);
+    let claim: { created: boolean };
+    try {
+      claim = await claimOutDir(
+        args.out,
+        (name) => name.endsWith(".csv") || name === "report.json" || name === TEST_SET_DIR,
+      );
+    } catch (error) {
+      if (error instanceof OutDirError) throw new CommandFailure(error.message, 2, { cause: error });
+      throw error;
     }
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
-      return 1;
+    io.err(`reading ${args.input} -> ${args.out}`);
+    // Scratch space next to the output: the databases can be large, and one file system allows renames.
+    const workDir = await mkdtemp(join(args.out, ".etl-work-"));
+    const progress = progressPrinter(process.stderr);
+    try {
+      const report = await runEtl({
+        inputPath: args.input,
+        inputName: args.input,
+        outDir: args.out,
+        workDir,
+        settings: args.settings,
+        onProgress: progress.update,
+      });
+      progress.done();
+      await writeFile(join(args.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+      io.out(summarize(report, args.out));
+    } catch (error) {
+      progress.done();
+      await removeOutputs(args.out);
+      await rm(workDir, { recursive: true, force: true });
+      await releaseOutDir(args.out, claim);
+      if (error instanceof InputError || (error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new CommandFailure((error as Error).message, 1, { cause: error });
+      }
+      throw error;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
     }
-    process.stderr.write(`unexpected failure: ${(error as Error).stack ?? error}\n`);
-    return 3;
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-}
+  },
+};
 
 /** Checked before the output folder is made, so a mistyped path leaves nothing behind. */
 async function inputProblem(input: string): Promise<string | undefined> {
@@ -250,23 +234,19 @@ function plural(n: number, one: string): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : `${one}s`}`;
 }
 
-/** A failed run leaves no half-written training files behind to be mistaken for good ones. */
+/** A failed run leaves no half-written training or test files behind to be mistaken for good ones. */
 async function removeOutputs(outDir: string): Promise<void> {
   for (const name of await readdir(outDir)) {
-    if (name.endsWith(".csv") || name.endsWith(".csv.filtering"))
+    if (name.endsWith(".csv") || name.endsWith(".csv.filtering") || name.endsWith(".csv.splitting"))
       await rm(join(outDir, name), { force: true });
   }
+  await rm(join(outDir, TEST_SET_DIR), { recursive: true, force: true });
 }
 
 /** The process entry (`npm run etl` starts it from prebuilt JavaScript through scripts/run-cli.cjs). */
-export async function runCli(argv: string[]): Promise<number> {
+export function runCli(argv: string[]): Promise<number> {
   silenceSqliteExperimentalWarning();
-  try {
-    return await main(argv);
-  } catch (error) {
-    process.stderr.write(`unexpected failure: ${(error as Error).stack ?? error}\n`);
-    return 3;
-  }
+  return runCommand(ETL_COMMAND, argv, STDIO);
 }
 
 if (typeof module !== "undefined" && require.main === module) {

@@ -9,7 +9,14 @@
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import {
+  CommandFailure,
+  type CommandSpec,
+  type ParsedArgs,
+  runCommand,
+  STDIO,
+  UsageError,
+} from "../../scripts/lib/command";
 import { CSV_OPTIONS, CSV_OPTIONS_USAGE, type CsvSettings, readCsvOptions } from "../etl/csv-options";
 import { InputError } from "../etl/errors";
 import { leftOutLine } from "../etl/etl";
@@ -39,10 +46,6 @@ training. Larger datasets are evaluated on a seeded sample of --max-documents do
 the ETL's (npm run etl -- --help): what it leaves out or warns about is said here too.
 Exit codes: 0 done, 1 unusable input, 2 bad arguments, 3 unexpected failure.`;
 
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -51,22 +54,15 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
-function parse(argv: string[]) {
-  const options = {
-    input: { type: "string" },
-    out: { type: "string" },
-    ...CSV_OPTIONS,
-    "max-documents": { type: "string" },
-    seed: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  } as const;
-  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
-  try {
-    values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return undefined;
+const OPTIONS = {
+  input: { type: "string" },
+  out: { type: "string" },
+  ...CSV_OPTIONS,
+  "max-documents": { type: "string" },
+  seed: { type: "string" },
+} as const;
+
+function readArgs(values: ParsedArgs<typeof OPTIONS>["values"]) {
   if (typeof values.input !== "string") throw new UsageError("--input is required");
   let csv: CsvSettings;
   try {
@@ -115,80 +111,70 @@ export function summarize(
   ].join("\n");
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (!args) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!(await stat(args.input).catch(() => undefined))) {
-    process.stderr.write(`error: --input ${args.input} does not exist\n`);
-    return 2;
-  }
-  let claim: { created: boolean };
-  try {
-    claim = await claimOutDir(args.out, (name) =>
-      (Object.values(EVALUATION_FILES) as string[]).includes(name),
-    );
-  } catch (error) {
-    if (!(error instanceof OutDirError)) throw error;
-    process.stderr.write(`error: ${error.message}\n`);
-    return 2;
-  }
-  const progress = (message: string) => process.stderr.write(`${message}\n`);
-  const workDir = await mkdtemp(join(tmpdir(), "evaluate-work-"));
-  let written = false;
-  try {
-    const { documents, total, leftOut, warnings, minDocsPerLabel } = await prepareDocuments(
-      { input: args.input, csv: args.csv, maxDocuments: args.maxDocuments, seed: args.seed },
-      workDir,
-      progress,
-    );
-    const evaluation = evaluateDocuments(documents, { seed: args.seed, onProgress: progress });
-    const report = {
-      input: basename(args.input),
-      sampled: { documents: documents.length, total },
-      // What the ETL left out or warned about, as it says it: a label missing here is missing on purpose.
-      prepared: { min_docs_per_label: minDocsPerLabel, left_out_labels: leftOut, warnings },
-      ...evaluation,
-    };
-    // Vega is an ES module with top-level await: loaded only where the page is drawn.
-    const { renderReport } = await import("./report-page");
-    const page = await renderReport(
-      evaluation,
-      `How well the labels of ${basename(args.input)} can be told apart`,
-      preparedLines({ leftOut, minDocsPerLabel, warnings }).join(". ") || undefined,
-    );
-    await writeFile(join(args.out, EVALUATION_FILES.json), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(args.out, EVALUATION_FILES.html), page.html);
-    await writeFile(join(args.out, EVALUATION_FILES.svg), page.svg);
-    written = true;
-    process.stdout.write(
-      `${summarize(evaluation, { documents: documents.length, total }, join(args.out, EVALUATION_FILES.html), { leftOut, minDocsPerLabel, warnings })}\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 2;
+export const EVALUATE_COMMAND: CommandSpec<typeof OPTIONS> = {
+  usage: USAGE,
+  options: OPTIONS,
+  unexpectedExitCode: 3,
+  run: async ({ values }, io) => {
+    const args = readArgs(values);
+    if (!(await stat(args.input).catch(() => undefined))) {
+      throw new CommandFailure(`--input ${args.input} does not exist`, 2);
     }
-    if (error instanceof InputError || error instanceof EvaluationInputError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 1;
+    let claim: { created: boolean };
+    try {
+      claim = await claimOutDir(args.out, (name) =>
+        (Object.values(EVALUATION_FILES) as string[]).includes(name),
+      );
+    } catch (error) {
+      if (error instanceof OutDirError) throw new CommandFailure(error.message, 2, { cause: error });
+      throw error;
     }
-    process.stderr.write(`unexpected failure: ${(error as Error).stack ?? error}\n`);
-    return 3;
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-    if (!written) await releaseOutDir(args.out, claim);
-  }
-}
+    const progress = (message: string) => io.err(message);
+    const workDir = await mkdtemp(join(tmpdir(), "evaluate-work-"));
+    let written = false;
+    try {
+      const { documents, total, leftOut, warnings, minDocsPerLabel } = await prepareDocuments(
+        { input: args.input, csv: args.csv, maxDocuments: args.maxDocuments, seed: args.seed },
+        workDir,
+        progress,
+      );
+      const evaluation = evaluateDocuments(documents, { seed: args.seed, onProgress: progress });
+      const report = {
+        input: basename(args.input),
+        sampled: { documents: documents.length, total },
+        // What the ETL left out or warned about, as it says it: a label missing here is missing on purpose.
+        prepared: { min_docs_per_label: minDocsPerLabel, left_out_labels: leftOut, warnings },
+        ...evaluation,
+      };
+      // Vega is an ES module with top-level await: loaded only where the page is drawn.
+      const { renderReport } = await import("./report-page");
+      const page = await renderReport(
+        evaluation,
+        `How well the labels of ${basename(args.input)} can be told apart`,
+        preparedLines({ leftOut, minDocsPerLabel, warnings }).join(". ") || undefined,
+      );
+      await writeFile(join(args.out, EVALUATION_FILES.json), `${JSON.stringify(report, null, 2)}\n`);
+      await writeFile(join(args.out, EVALUATION_FILES.html), page.html);
+      await writeFile(join(args.out, EVALUATION_FILES.svg), page.svg);
+      written = true;
+      io.out(
+        summarize(evaluation, { documents: documents.length, total }, join(args.out, EVALUATION_FILES.html), {
+          leftOut,
+          minDocsPerLabel,
+          warnings,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof InputError || error instanceof EvaluationInputError) {
+        throw new CommandFailure(error.message, 1, { cause: error });
+      }
+      throw error;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+      if (!written) await releaseOutDir(args.out, claim);
+    }
+  },
+};
 
 export interface PreparedFacts {
   readonly leftOut: readonly { readonly label: string; readonly documents: number }[];
@@ -203,9 +189,9 @@ export function preparedLines(prepared: PreparedFacts): string[] {
 }
 
 /** The process entry (`npm run evaluate` starts it from prebuilt JavaScript through scripts/run-cli.cjs). */
-export async function runCli(argv: string[]): Promise<number> {
+export function runCli(argv: string[]): Promise<number> {
   silenceSqliteExperimentalWarning();
-  return main(argv);
+  return runCommand(EVALUATE_COMMAND, argv, STDIO);
 }
 
 if (typeof module !== "undefined" && require.main === module) {

@@ -52,7 +52,14 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
-  const { values, positionals } = parsed;
+  return cliOptions(parsed.values, parsed.positionals);
+}
+
+/** The options the command line gave, checked: a mistake is a UsageError naming it. */
+export function cliOptions(
+  values: ReturnType<typeof parseWithNode>["values"],
+  positionals: readonly string[],
+): CliOptions {
   // Unquoted words arrive as separate arguments; they are one request.
   const text = positionals.length > 0 ? positionals.join(" ") : undefined;
   if (text !== undefined && values.file !== undefined) {
@@ -103,23 +110,24 @@ function batchOptions(
   };
 }
 
+export const CLASSIFY_OPTIONS = {
+  url: { type: "string" },
+  region: { type: "string" },
+  file: { type: "string" },
+  csv: { type: "string" },
+  "id-column": { type: "string" },
+  "text-columns": { type: "string" },
+  out: { type: "string" },
+  concurrency: { type: "string" },
+  "review-threshold": { type: "string" },
+} as const;
+
 function parseWithNode(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
-    options: {
-      url: { type: "string" },
-      region: { type: "string" },
-      file: { type: "string" },
-      csv: { type: "string" },
-      "id-column": { type: "string" },
-      "text-columns": { type: "string" },
-      out: { type: "string" },
-      concurrency: { type: "string" },
-      "review-threshold": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...CLASSIFY_OPTIONS, help: { type: "boolean", short: "h" } },
   });
 }
 

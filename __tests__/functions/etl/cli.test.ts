@@ -268,7 +268,7 @@ describe("npm run etl", () => {
 
     // Assess
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^error: --input is required\nusage: npm run etl/);
+    expect(missing.stderr).toMatch(/^error: --input is required\n\nusage: npm run etl/);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^error: --max-doc-bytes must be a positive integer, got "0"/);
   });
