@@ -15,8 +15,10 @@ export const DATA_PREFIXES = {
   batchOutput: "batch_output/",
   /** Tickets the model was unsure about, waiting for a person (expired after review_retention_days). */
   reviewQueue: "review/queue/",
-  /** What people said the label is: one JSON object per correction. */
+  /** What people said the label is: one JSON object per correction (JSON Lines for an imported export). */
   corrections: "corrections/",
+  /** Ticket exports with the label agents finally gave (the weekly export of closed tickets) to import. */
+  correctionsInput: "corrections_input/",
 } as const;
 
 export type DataPrefixes = { readonly [K in keyof typeof DATA_PREFIXES]: string };

@@ -14,6 +14,9 @@ export const PIPELINE_EVENT_TYPES = [
   "batch_started",
   "batch_finished",
   "batch_failed",
+  /** A ticket export under corrections_input/ became corrections (or was refused, with the reason). */
+  "corrections_imported",
+  "corrections_failed",
   /** The weekly check found the tickets' label mix or low-confidence share moved away from the model's. */
   "drift_detected",
 ] as const;

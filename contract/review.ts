@@ -31,8 +31,8 @@ export interface Correction {
   /** The queued item it answers, if any; its prediction is kept to measure what the model got wrong. */
   readonly review_id?: string;
   readonly predicted_label?: string;
-  /** No training document of the served model had this label. */
-  readonly new_label: boolean;
+  /** No training document of the served model had this label; absent when not known (an imported export). */
+  readonly new_label?: boolean;
 }
 
 /** Ids are API Gateway request ids or UUIDs: safe as key names, never a path. */
@@ -40,6 +40,11 @@ export const RECORD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
 
 export function reviewItemKey(id: string): string {
   return `${DATA_PREFIXES.reviewQueue}${id}.json`;
+}
+
+/** An imported export's corrections, one JSON object per line: named by the upload, so a redelivery finds it. */
+export function importedCorrectionsKey(runId: string): string {
+  return `${DATA_PREFIXES.corrections}csv/${runId}.jsonl`;
 }
 
 export function correctionKey(correction: Pick<Correction, "id" | "corrected_at">): string {

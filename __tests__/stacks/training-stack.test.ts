@@ -181,6 +181,8 @@ describe("training stack", () => {
       "batch_input/*.CSV",
       "batch_input/*.csv",
       "batch_output/*output.tar.gz",
+      "corrections_input/*.CSV",
+      "corrections_input/*.csv",
       "output_data/*output.tar.gz",
       "raw_data/*.CSV",
       "raw_data/*.ZIP",

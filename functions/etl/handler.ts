@@ -7,7 +7,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event } from "aws-lambda";
-import { checkPrefix } from "../../contract/data-layout";
+import { checkPrefix, DATA_PREFIXES } from "../../contract/data-layout";
 import {
   DEFAULT_BASELINE_MAX_DOCUMENTS,
   ETL_DEFAULTS,
@@ -24,6 +24,7 @@ import {
   readPositiveInt,
 } from "../shared/config";
 import { createLogger } from "../shared/logger";
+import { type ImportOutcome, importCorrections } from "./corrections-import";
 import { processUpload, type UploadOutcome } from "./process-upload";
 import { isDatasetKey, parseS3Event } from "./source";
 
@@ -69,10 +70,27 @@ const logger = createLogger("etl");
 const s3 = new S3Client({});
 const sns = new SNSClient({});
 
-export const handler = async (event: S3Event, context: Context): Promise<UploadOutcome[]> => {
+export const handler = async (
+  event: S3Event,
+  context: Context,
+): Promise<(UploadOutcome | ImportOutcome)[]> => {
   logger.addContext(context);
-  const outcomes: UploadOutcome[] = [];
+  const outcomes: (UploadOutcome | ImportOutcome)[] = [];
   for (const source of parseS3Event(event)) {
+    if (source.key.startsWith(DATA_PREFIXES.correctionsInput)) {
+      // The export of closed tickets: their final labels become corrections for the next training set.
+      const outcome = await importCorrections(source, {
+        s3,
+        sns,
+        topicArn: config.TOPIC_ARN,
+        workDir: config.WORK_DIR,
+        settings,
+        now: () => new Date(),
+      });
+      logger.info("corrections import", { ...outcome, source_key: source.key });
+      outcomes.push(outcome);
+      continue;
+    }
     if (!isDatasetKey(source.key)) {
       logger.warn("Ignoring an object that is not a .zip or .csv upload", { key: source.key });
       continue;

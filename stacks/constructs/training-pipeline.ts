@@ -131,7 +131,16 @@ export class TrainingPipeline extends Construct {
         {
           sid: "ReadUploads",
           actions: ["s3:GetObject", "s3:GetObjectVersion"],
-          resources: [objectArns(store, DATA_PREFIXES.raw)],
+          resources: [
+            objectArns(store, DATA_PREFIXES.raw),
+            objectArns(store, DATA_PREFIXES.correctionsInput),
+          ],
+        },
+        {
+          // An imported export's corrections; reading them back is how a redelivery finds it done.
+          sid: "WriteImportedCorrections",
+          actions: ["s3:PutObject", "s3:GetObject"],
+          resources: [`${store.bucketArn}/${DATA_PREFIXES.corrections}csv/*`],
         },
         {
           sid: "WriteTrainingDataAndReports",
@@ -383,6 +392,13 @@ export class TrainingPipeline extends Construct {
           lambdaFunctionArn: this.etl.function.arn,
           events: ["s3:ObjectCreated:*"],
           filterPrefix: DATA_PREFIXES.raw,
+          filterSuffix: suffix,
+        })),
+        ...[".csv", ".CSV"].map((suffix) => ({
+          id: `etl-on-corrections${suffix === ".CSV" ? "-upper" : ""}`,
+          events: ["s3:ObjectCreated:*"],
+          lambdaFunctionArn: this.etl.function.arn,
+          filterPrefix: DATA_PREFIXES.correctionsInput,
           filterSuffix: suffix,
         })),
         ...[".csv", ".CSV"].map((suffix) => ({

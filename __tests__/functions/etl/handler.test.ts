@@ -291,4 +291,67 @@ describe("ETL handler", () => {
     expect(result).toEqual([]);
     expect(s3).not.toHaveReceivedCommand(HeadObjectCommand);
   });
+
+  it("turns an export of closed tickets under corrections_input/ into corrections, once", async () => {
+    // Prepare: the weekly export, with the group agents finally gave each ticket.
+    const rows = ["number,assignment_group,short_description,description"];
+    rows.push(
+      'INC1,Network,VPN drops,"every ten minutes, since Monday"',
+      "INC2,Desk,Password reset,locked out",
+    );
+    rows.push("INC3,,no group yet,still open");
+    serve(await writeFixture(fixtures.dir, "closed.csv", rows.join("\n")));
+
+    // Act
+    const [outcome] = (await handler(s3Event("corrections_input/closed.csv"), context)) as { key: string }[];
+
+    // Assess: one correction per labelled ticket, as JSON Lines under corrections/, and an email that says so.
+    const put = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(put).toHaveLength(1);
+    expect(put[0]?.Key).toMatch(/^corrections\/csv\/closed-[0-9a-f]{12}\.jsonl$/);
+    expect(outcome).toMatchObject({ status: "imported", corrections: 2, key: put[0]?.Key });
+    const corrections = String(put[0]?.Body)
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(corrections).toEqual([
+      expect.objectContaining({
+        text: "VPN drops every ten minutes, since Monday",
+        label: "Network",
+        source: "csv",
+      }),
+      expect.objectContaining({ text: "Password reset locked out", label: "Desk", source: "csv" }),
+    ]);
+    const [event] = published();
+    expect(event?.input.MessageAttributes?.event_type?.StringValue).toBe("corrections_imported");
+    expect(event?.email).toContain(
+      `2 corrections from s3://data-bucket/corrections_input/closed.csv are stored as`,
+    );
+    expect(event?.email).toContain("Left out: 1 rows without text or label.");
+
+    // Act again: S3 delivers the same upload a second time.
+    s3.reset();
+    sns.reset();
+    s3.on(HeadObjectCommand).resolves({});
+    const [again] = (await handler(s3Event("corrections_input/closed.csv"), context)) as { status: string }[];
+
+    // Assess: found done, nothing written or sent.
+    expect(again?.status).toBe("already_imported");
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it("says why an export cannot be imported as corrections, and stores nothing", async () => {
+    serve(await writeFixture(fixtures.dir, "wrong.csv", "ticket,team\nINC1,Network\n"));
+
+    const [outcome] = (await handler(s3Event("corrections_input/wrong.csv"), context)) as {
+      status: string;
+    }[];
+
+    expect(outcome?.status).toBe("rejected");
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    const [event] = published();
+    expect(event?.input.MessageAttributes?.event_type?.StringValue).toBe("corrections_failed");
+    expect(event?.email).toContain('no label column "assignment_group"');
+  });
 });
