@@ -313,6 +313,12 @@ export class TrainingStack extends AppStack {
           },
         ],
       }).numberValue,
+      reviewQueueEnabled: variable("review_queue_enabled", {
+        type: "bool",
+        description:
+          "Low-score tickets (the API's and the backlog jobs') go to the review queue in the data bucket, review/queue/, for a person to label with npm run review.",
+        default: true,
+      }).booleanValue,
       batchClassifierArn: variable("batch_classifier_arn", {
         type: "string",
         description:

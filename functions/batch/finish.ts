@@ -16,6 +16,7 @@ import { markAfterPublish, publishEvent } from "../shared/events";
 import { labelsByDocumentCount } from "../shared/labels";
 import { objectExists } from "../shared/objects";
 import { joinPredictions, readPredictions } from "./results";
+import { batchReviewItems, enqueueAll } from "./review-items";
 import { parseBatchIds } from "./start";
 
 export interface FinishDeps {
@@ -26,6 +27,9 @@ export interface FinishDeps {
   readonly topicArn: string;
   readonly outputPrefix: string;
   readonly reviewThreshold: number;
+  /** Low-score tickets join the review queue (review_queue_enabled). */
+  readonly reviewQueue: boolean;
+  readonly now?: () => Date;
 }
 
 async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
@@ -74,6 +78,17 @@ export async function finishBatch(
       ContentType: "text/csv",
     }),
   );
+  // Before the email, so that its count is what the queue holds; a retry writes the same keys again.
+  const queued = deps.reviewQueue
+    ? batchReviewItems(
+        batchId,
+        documents,
+        predictions,
+        deps.reviewThreshold,
+        (deps.now ?? (() => new Date()))(),
+      )
+    : [];
+  await enqueueAll(deps.s3, bucket, queued);
   const { DocumentClassificationJobProperties: props } = await deps.comprehend.send(
     new DescribeDocumentClassificationJobCommand({ JobId: job.job_id }),
   );
@@ -110,6 +125,11 @@ export async function finishBatch(
               .join("; ")})`
           : ""
       }`,
+      ...(queued.length > 0
+        ? [
+            `Queued for review: ${queued.length} low-score tickets, beside the API's; answer them with npm run review (each answer becomes a correction for the next training set).`,
+          ]
+        : []),
       ...(predictions.unreadable.length > 0
         ? [
             `Unreadable lines in Comprehend's output: ${predictions.unreadable.length} (their tickets are flagged "no prediction").`,
@@ -125,6 +145,7 @@ export async function finishBatch(
       tickets: rows.length,
       needs_review: review,
       review_reasons: reasons,
+      queued_for_review: queued.length,
       missing: missing.length,
       failed: failed.length,
       unreadable_output_lines: predictions.unreadable.length,

@@ -11,7 +11,7 @@ import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 import { checkPrefix } from "../../contract/data-layout";
 import { BATCH_ENVIRONMENT, splitList } from "../../contract/environment";
 import { parseS3Event } from "../etl/source";
-import { ConfigError, readContract, readFraction, readIdList } from "../shared/config";
+import { ConfigError, readBool, readContract, readFraction, readIdList } from "../shared/config";
 import { isScheduledEvent } from "../shared/invocations";
 import { createLogger } from "../shared/logger";
 import { checkBatchJobs } from "./check";
@@ -80,6 +80,7 @@ export const handler = async (event: S3Event | ScheduledEvent, context: Context)
           topicArn: config.TOPIC_ARN,
           outputPrefix: config.BATCH_OUTPUT_PREFIX,
           reviewThreshold,
+          reviewQueue: readBool("REVIEW_QUEUE", config.REVIEW_QUEUE),
         }),
       );
     } else {

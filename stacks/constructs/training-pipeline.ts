@@ -42,6 +42,8 @@ export interface TrainingPipelineSettings {
   readonly batchIdColumn: string;
   /** Below this top score a backlog ticket is flagged for review. */
   readonly batchReviewThreshold: number;
+  /** Low-score backlog tickets join the review queue. */
+  readonly reviewQueueEnabled: boolean | IResolvable;
   /** The classifier backlog jobs use; empty: the newest trained one of this app. */
   readonly batchClassifierArn: string;
 }
@@ -309,6 +311,7 @@ export class TrainingPipeline extends Construct {
         BATCH_ID_COLUMN: settings.batchIdColumn,
         CSV_TEXT_COLUMNS: settings.csvTextColumns,
         REVIEW_THRESHOLD: `${settings.batchReviewThreshold}`,
+        REVIEW_QUEUE: `${settings.reviewQueueEnabled}`,
         CLASSIFIER_ARN: settings.batchClassifierArn,
       }),
       statements: [
@@ -321,6 +324,12 @@ export class TrainingPipeline extends Construct {
           sid: "WriteAndReadBatches",
           actions: ["s3:GetObject", "s3:PutObject"],
           resources: [objectArns(store, DATA_PREFIXES.batchOutput)],
+        },
+        {
+          // Low-score tickets join the review queue the API's answers go to.
+          sid: "QueueForReview",
+          actions: ["s3:PutObject"],
+          resources: [objectArns(store, DATA_PREFIXES.reviewQueue)],
         },
         {
           // A batch's marker not written yet answers 404 only with ListBucket (403 otherwise).

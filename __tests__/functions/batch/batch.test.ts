@@ -358,7 +358,7 @@ describe("starting a backlog job", () => {
 
 describe("finishing a backlog job", () => {
   const outputKey = "batch_output/backlog-0123456789ab/output/111122223333-CLN-job1/output/output.tar.gz";
-  const finish = () =>
+  const finish = (reviewThreshold = 0.5) =>
     finishBatch("data", outputKey, {
       s3: new S3Client({}),
       sns: new SNSClient({}),
@@ -366,7 +366,9 @@ describe("finishing a backlog job", () => {
       logger: createLogger("batch-test"),
       topicArn: "arn:aws:sns:us-east-1:111122223333:itsr",
       outputPrefix: "batch_output/",
-      reviewThreshold: 0.5,
+      reviewThreshold,
+      reviewQueue: true,
+      now: () => new Date("2026-11-30T10:13:00Z"),
     });
 
   beforeEach(async () => {
@@ -409,6 +411,33 @@ describe("finishing a backlog job", () => {
       "Job time: 12 min; cost: less than $0.01 at $0.0005 per 100 characters (at least 300 per ticket)",
     );
     expect(email).toContain("Results: s3://data/batch_output/backlog-0123456789ab/results.csv");
+  });
+
+  it("queues the low-score tickets for review beside the API's, before the email that counts them", async () => {
+    // Act: INC3's top score, 0.6, is below a threshold of 0.7.
+    await finish(0.7);
+
+    // Assess
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    const queued = puts.filter((p) => p.Key?.startsWith("review/queue/"));
+    expect(queued.map((p) => p.Key)).toEqual(["review/queue/batch-backlog-0123456789ab-3.json"]);
+    expect(JSON.parse(String(queued[0]?.Body))).toEqual({
+      id: "batch-backlog-0123456789ab-3",
+      text: "third",
+      predicted_label: "Other",
+      score: 0.6,
+      scores: [
+        { label: "Other", score: 0.6 },
+        { label: "Network", score: 0.4 },
+      ],
+      threshold: 0.7,
+      received_at: "2026-11-30T10:13:00.000Z",
+      source: "batch",
+    });
+    expect(publishedEvents(sns)[0]?.email).toContain("Queued for review: 1 low-score tickets");
+    expect(puts.findIndex((p) => p.Key?.startsWith("review/queue/"))).toBeLessThan(
+      puts.findIndex((p) => p.Key?.endsWith("finished.json")),
+    );
   });
 
   it("marks the batch finished only after the email went out", async () => {
