@@ -251,7 +251,7 @@ describe("training stack", () => {
     ]);
   });
 
-  it("limits the batch path to the batch prefixes and this app's classifiers", () => {
+  it("limits the batch path to the batch prefixes, the review queue and this app's classifiers", () => {
     const batchPolicy = resourcesOf(training, "aws_iam_role_policy").find(([name]) =>
       name.startsWith("pipeline_batch_role_policy"),
     );
@@ -277,6 +277,7 @@ describe("training stack", () => {
     expect(s3Resources).toEqual([
       expect.stringMatching(/\/batch_input\/\*$/),
       expect.stringMatching(/\/batch_output\/\*$/),
+      expect.stringMatching(/\/review\/queue\/\*$/),
     ]);
     expect(start?.resources).toEqual([
       expect.stringMatching(/:document-classifier\/\$\{var\.name_prefix\}--\*$/),
