@@ -15,7 +15,10 @@ export const CLASSIFY_METRICS = {
   lowConfidence: "LowConfidenceAnswers",
   /** Answers per predicted label (dimensions: service, label): the label mix over time. */
   answersByLabel: "AnswersByLabel",
-  /** 503s outside endpoint_active_hours (dimension: service): expected, so the 5XX alarm leaves them out. */
+  /**
+   * 503s outside endpoint_active_hours and while the endpoint is re-created at their start (dimension: service):
+   * by design, so the 5XX alarm leaves them out.
+   */
   paused: "PausedAnswers",
 } as const;
 

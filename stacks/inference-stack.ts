@@ -1,7 +1,7 @@
 import { Fn, type IResolvable, Op, TerraformVariable, type TerraformVariableConfig } from "cdktf";
 import type { Construct } from "constructs";
 import { DAYS_PATTERN, TIME_PATTERN } from "../contract/active-hours";
-import { GUIDE_DOC, notificationTopicName } from "../contract/alarms";
+import { notificationTopicName } from "../contract/alarms";
 import { CLASSIFIER_ARN_PATTERN } from "../contract/arns";
 import { DEFAULT_REVIEW_THRESHOLD } from "../contract/batch";
 import { DATA_PREFIXES } from "../contract/data-layout";
@@ -32,6 +32,11 @@ import { DATA_OUTPUTS, INFERENCE_OUTPUTS, NETWORK_OUTPUTS } from "./outputs";
  * says so); far longer bodies are a mistake or an abuse, refused before they cost an invocation.
  */
 export const MAX_REQUEST_TEXT_CHARACTERS = 100_000;
+
+/** The pipeline's topic by its name: the inference stack's alarms and failures reach the same inbox. */
+function pipelineTopicArn(store: DataStore, region: string, namePrefix: string): string {
+  return `arn:${store.partition}:sns:${region}:${store.accountId}:${notificationTopicName(namePrefix)}`;
+}
 
 /**
  * The original sample's APIGWInferenceStack and the endpoint half of ExtractLoadTransformEndPointCreateStack:
@@ -189,7 +194,9 @@ export class InferenceStack extends AppStack {
       subnetIds: network.getList("private_subnet_ids"),
       securityGroupIds: [network.getString("functions_security_group_id")],
     };
+    const topicArn = pipelineTopicArn(store, region.stringValue, namePrefix.stringValue);
     this.endpoint = new ComprehendEndpoint(this, "endpoint", {
+      onFailureTopic: { arn: topicArn, kmsKeyArn: store.keyArn },
       namePrefix: namePrefix.stringValue,
       region: region.stringValue,
       endpointName: `${namePrefix.stringValue}-endpoint`,
@@ -310,7 +317,7 @@ export class InferenceStack extends AppStack {
     const prefix = namePrefix.stringValue;
     const variable = (name: string, config: TerraformVariableConfig) =>
       new TerraformVariable(this, name, config);
-    const topicArn = `arn:${store.partition}:sns:${region.stringValue}:${store.accountId}:${notificationTopicName(prefix)}`;
+    const topicArn = pipelineTopicArn(store, region.stringValue, prefix);
     const docsUrl = docsUrlVariable(this).stringValue;
     const alarms = new OperatorAlarms(this, "alarms", { namePrefix: prefix, topicArn, docsUrl });
     alarms.watchFunction("classify", this.api.classifyFunction);
@@ -416,7 +423,7 @@ export class InferenceStack extends AppStack {
       classifierArn,
       metricsNamespace: metricsNamespace(prefix),
       dashboardUrl: dashboard.url,
-      guideUrl: `${docsUrl}/${GUIDE_DOC}`,
+      docsUrl,
       network,
       logRetentionDays: logRetentionDays.numberValue,
       schedule: variable("drift_check_schedule", {
@@ -435,7 +442,7 @@ export class InferenceStack extends AppStack {
         distance: variable("drift_distance_threshold", {
           type: "number",
           description:
-            "Jensen-Shannon distance (0 = the same label mix, 1 = no label in common) between last week's answers and the training data from which the drift check emails. 0.2: a label going from 10% to 30% of tickets; sampling noise of 200 answers stays below 0.15.",
+            "Jensen-Shannon distance (0 = the same label mix, 1 = no label in common) between last week's answers and the training data from which the drift check emails. 0.2: one of ten labels going from 10% to 30% of tickets; chance alone gives about 0.09 for 200 answers over 10 labels and 0.15 over 24 (raise drift_min_answers for many labels).",
           default: DRIFT_DEFAULTS.distance,
           validation: [
             {

@@ -98,6 +98,8 @@ describe("operator alarms", () => {
       [training, "notify"],
       [training, "batch"],
       [inference, "drift-check"],
+      // EventBridge Scheduler's pause and resume invoke it asynchronously.
+      [inference, "endpoint-lifecycle"],
     ] as const) {
       const alarm = named(json, `${name}-async-failures`);
       const metrics = (alarm.metric_query ?? []).flatMap((q) => (q.metric ? [q.metric] : []));

@@ -99,6 +99,22 @@ describe("data stack", () => {
     );
   });
 
+  it("expires queued tickets after review_retention_days, their old versions a day later", () => {
+    const lifecycle = one("aws_s3_bucket_lifecycle_configuration") as {
+      rule: {
+        id: string;
+        filter: { prefix: string }[];
+        expiration?: unknown;
+        noncurrent_version_expiration?: unknown;
+      }[];
+    };
+    expect(lifecycle.rule.find((r) => r.id === "expire-review-queue")).toMatchObject({
+      filter: [{ prefix: "review/queue/" }],
+      expiration: [{ days: "${var.review_retention_days}" }],
+      noncurrent_version_expiration: [{ noncurrent_days: 1 }],
+    });
+  });
+
   it("holds only the bucket and its key, so that no other stack's teardown reaches them", () => {
     const types = Object.keys(data.resource).sort();
 

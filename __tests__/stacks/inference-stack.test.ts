@@ -329,6 +329,16 @@ describe("inference stack", () => {
     ]);
   });
 
+  it("answers a body the schema refuses in the API's own shape, saying what is wrong", () => {
+    expect(one("aws_api_gateway_gateway_response")).toMatchObject({
+      response_type: "BAD_REQUEST_BODY",
+      status_code: "400",
+      response_templates: {
+        "application/json": expect.stringContaining("$context.error.validationErrorString"),
+      },
+    });
+  });
+
   it("refuses bodies without a Text string, or with one far beyond what Comprehend reads, before invoking anything", () => {
     const method = resourcesOf(inference, "aws_api_gateway_method").find(([name]) =>
       name.startsWith("api_classify_method"),

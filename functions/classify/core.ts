@@ -167,6 +167,33 @@ export function pausedAnswer(now: Date, hours: ActiveHours | undefined): Failure
   };
 }
 
+/** How long after the start of the active hours a missing endpoint is taken for one still being created. */
+export const RESUME_MINUTES = 30;
+
+/**
+ * In the first minutes of the active hours the resumed endpoint is still being created: Comprehend answers that
+ * it does not exist or is not in service. Said as what it is, by design like the pause (the 5XX alarm leaves it
+ * out): 503, retry in a minute.
+ */
+export function resumingAnswer(
+  now: Date,
+  hours: ActiveHours | undefined,
+  error: unknown,
+): FailureAnswer | undefined {
+  if (!hours) return undefined;
+  const name = error instanceof Error ? error.name : "";
+  if (name !== "ResourceNotFoundException" && name !== "ResourceUnavailableException") return undefined;
+  const window = activeWindow(now, hours);
+  if (!window.active || now.getTime() - window.nextStart.getTime() > RESUME_MINUTES * 60_000)
+    return undefined;
+  return {
+    statusCode: 503,
+    message: `The classifier is starting for its active hours (${describeActiveHours(hours)}) and serves within minutes; retry shortly`,
+    headers: { "Retry-After": "60" },
+    serverFault: false,
+  };
+}
+
 export function answerForComprehendError(error: unknown, retryAfterSeconds: number): FailureAnswer {
   const name = error instanceof Error ? error.name : "";
   if (name === "ResourceUnavailableException") {

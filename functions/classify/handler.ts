@@ -16,6 +16,7 @@ import {
   pausedAnswer,
   RequestError,
   rankClasses,
+  resumingAnswer,
   successResponse,
   truncateUtf8,
 } from "./core";
@@ -105,6 +106,12 @@ async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
     await queueForReview(text, classes, event.requestContext?.requestId);
     return successResponse(classes, fitted.truncated);
   } catch (error) {
+    const resuming = resumingAnswer(new Date(), activeHours, error);
+    if (resuming) {
+      recordPaused(metrics);
+      logger.info("endpoint still starting for the active hours", { error_name: (error as Error).name });
+      return errorResponse(resuming.statusCode, resuming.message, resuming.headers);
+    }
     const answer = answerForComprehendError(error, retryAfterSeconds);
     if (answer.serverFault) {
       logger.error("ClassifyDocument failed", { error: error as Error, status_code: answer.statusCode });

@@ -36,7 +36,7 @@ export interface DriftConfig {
   readonly reportsPrefix: string;
   readonly namespace: string;
   readonly dashboardUrl: string;
-  readonly guideUrl: string;
+  readonly docsUrl: string;
   readonly thresholds: DriftThresholds;
 }
 
@@ -92,7 +92,7 @@ export async function runDriftCheck(deps: DriftDeps): Promise<DriftAssessment> {
     classifierArn: config.classifierArn,
     thresholds: config.thresholds,
     dashboardUrl: config.dashboardUrl,
-    guideUrl: config.guideUrl,
+    docsUrl: config.docsUrl,
   });
   await publishEvent(deps.sns, config.topicArn, {
     eventType: "drift_detected",

@@ -8,6 +8,8 @@
  * scale, that a threshold can be set on once.
  */
 
+import { GUIDE_DOC, TROUBLESHOOTING_DOC } from "../../contract/alarms";
+
 export type LabelCounts = Readonly<Record<string, number>>;
 
 export interface AnswerCounts {
@@ -127,8 +129,8 @@ export interface DriftEmailContext {
   readonly classifierArn: string;
   readonly thresholds: DriftThresholds;
   readonly dashboardUrl: string;
-  /** docs/operator-guide.md, where the team reads it. */
-  readonly guideUrl: string;
+  /** The project's docs folder, where the team reads it (docs_url). */
+  readonly docsUrl: string;
 }
 
 const round = (value: number) => (Math.round(value * 10) / 10).toString();
@@ -162,7 +164,8 @@ export function driftEmail(
     "- Look at the tickets behind it: the low-confidence answers are the ones a person should check first; the dashboard shows the label mix over time:",
     `  ${context.dashboardUrl}`,
     "- If the desk's work really changed (new products, new teams), retrain on a recent export: upload it under raw_data/ and, once trained, serve the new model (Retraining and rollback):",
-    `  ${context.guideUrl}#retraining-and-rollback`,
+    `  ${context.docsUrl}/${GUIDE_DOC}#retraining-and-rollback`,
+    `More on what drift means and what to do: ${context.docsUrl}/${TROUBLESHOOTING_DOC}#the-tickets-drifted`,
     "- If a label's rise is a one-off (an outage, a campaign), nothing needs to change; the next check compares the next week.",
   ];
   const subject = `Tickets drifted from the model: ${what.join(" and ")}`;

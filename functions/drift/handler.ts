@@ -27,7 +27,7 @@ const config: DriftConfig = {
   reportsPrefix: env.REPORTS_PREFIX,
   namespace: env.METRICS_NAMESPACE,
   dashboardUrl: env.DASHBOARD_URL,
-  guideUrl: env.GUIDE_URL,
+  docsUrl: env.DOCS_URL,
   thresholds: {
     distance:
       env.DRIFT_DISTANCE_THRESHOLD === undefined

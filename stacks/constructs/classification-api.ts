@@ -1,4 +1,5 @@
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
+import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-gateway-response";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
 import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
@@ -245,6 +246,19 @@ export class ClassificationApi extends Construct {
       sourceArn: `${this.restApi.executionArn}/*/POST/${CORRECTIONS_PATH}`,
     });
 
+    // A body the schema refuses is answered in the API's own shape, saying what is wrong
+    // ($context.error.validationErrorString, "API Gateway mapping template and access logging variable
+    // reference"), instead of API Gateway's bare "Invalid request body".
+    const badBody = new ApiGatewayGatewayResponse(this, "bad_request_body", {
+      restApiId: this.restApi.id,
+      responseType: "BAD_REQUEST_BODY",
+      statusCode: "400",
+      responseTemplates: {
+        "application/json":
+          '{"statusCode": 400, "error": "The request body does not match the API: $context.error.validationErrorString"}',
+      },
+    });
+
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId: this.restApi.id,
       // A deployment is a snapshot: take a new one whenever the API's definition changes.
@@ -265,6 +279,8 @@ export class ClassificationApi extends Construct {
             correctionsIntegration.id,
             correctionsIntegration.uri,
             correctionsModel.schema,
+            badBody.id,
+            badBody.responseTemplates,
           ]),
         ),
       },

@@ -29,6 +29,11 @@ export interface ComprehendEndpointProps {
   readonly logRetentionDays: number;
   readonly logKmsKeyArn: string;
   readonly autoscaling: EndpointAutoscaling;
+  /**
+   * Where a scheduled pause or resume that still fails after Lambda's retries is reported (EventBridge
+   * Scheduler invokes asynchronously; Terraform's invocations are synchronous and unaffected).
+   */
+  readonly onFailureTopic: { readonly arn: string; readonly kmsKeyArn: string };
   /** endpoint_active_hours as JSON ("" for always on): outside them the function keeps no endpoint. */
   readonly activeHoursJson: string;
 }
@@ -109,6 +114,7 @@ export class ComprehendEndpoint extends Construct {
       logKmsKeyArn: props.logKmsKeyArn,
       // Creating an endpoint takes minutes; the function waits for IN_SERVICE within Lambda's 15.
       timeoutSeconds: 900,
+      onFailureTopic: props.onFailureTopic,
       environment: environmentFor(ENDPOINT_LIFECYCLE_ENVIRONMENT, { ACTIVE_HOURS: props.activeHoursJson }),
       statements: [
         {

@@ -88,6 +88,9 @@ export class DataBucket extends Construct {
           status: "Enabled",
           filter: [{ prefix: DATA_PREFIXES.reviewQueue }],
           expiration: [{ days: props.reviewRetentionDays }],
+          // The bucket is versioned: an expired or answered ticket would stay as a noncurrent version for
+          // noncurrent_version_retention_days; here it goes a day later.
+          noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
         },
       ],
     });

@@ -16,7 +16,7 @@ export interface DriftCheckProps {
   readonly classifierArn: string;
   readonly metricsNamespace: string;
   readonly dashboardUrl: string;
-  readonly guideUrl: string;
+  readonly docsUrl: string;
   readonly schedule: string;
   readonly thresholds: {
     readonly distance: number;
@@ -57,7 +57,7 @@ export class DriftCheck extends Construct {
         REPORTS_PREFIX: DATA_PREFIXES.reports,
         METRICS_NAMESPACE: props.metricsNamespace,
         DASHBOARD_URL: props.dashboardUrl,
-        GUIDE_URL: props.guideUrl,
+        DOCS_URL: props.docsUrl,
         DRIFT_DISTANCE_THRESHOLD: Fn.tostring(props.thresholds.distance),
         LOW_CONFIDENCE_RISE_POINTS: Fn.tostring(props.thresholds.risePoints),
         DRIFT_MIN_ANSWERS: Fn.tostring(props.thresholds.minAnswers),

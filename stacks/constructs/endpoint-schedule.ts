@@ -100,7 +100,8 @@ export class EndpointSchedule extends Construct {
           input: Fn.jsonencode(
             Fn.merge([props.desired.interpolationForAttribute("output"), { [SCHEDULE_KEY]: action }]),
           ),
-          // A failed pause or resume is retried for an hour, then left to the next day's schedule.
+          // Scheduler's retries cover handing the event to Lambda; a failing pause or resume is retried twice by
+          // Lambda and then reported to the topic (the lifecycle function's failure destination).
           retryPolicy: { maximumRetryAttempts: 5, maximumEventAgeInSeconds: 3600 },
         },
       });

@@ -21,7 +21,7 @@ const config: DriftConfig = {
   namespace: "itsr/classifier",
   dashboardUrl:
     "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/itsr-classifier",
-  guideUrl: "docs/operator-guide.md",
+  docsUrl: "docs",
   thresholds: { ...DRIFT_DEFAULTS },
 };
 /** The served model's training mix (its run report's label_counts): 50% / 30% / 20%. */
@@ -98,6 +98,7 @@ describe("drift check", () => {
     expect(text).toContain("Low-confidence answers: 8% last week, 8% in the four weeks before");
     expect(text).toContain(config.dashboardUrl);
     expect(text).toContain("docs/operator-guide.md#retraining-and-rollback");
+    expect(text).toContain("docs/troubleshooting.md#the-tickets-drifted");
     expect(JSON.parse(String(emails()[0]?.Message)).default).toContain('"event_type":"drift_detected"');
   });
 

@@ -187,6 +187,23 @@ describe("endpoint active hours", () => {
     expect(monday.answer.statusCode).toBe(200);
   });
 
+  it("answers the first minutes after the start, while the endpoint is created, with 503 by design, counted apart", async () => {
+    // Prepare: Monday 07:05 Berlin, the resume schedule ran at 07:00; Comprehend does not serve it yet.
+    await scheduled("resume", "2026-12-07T06:00:00Z");
+    comprehend
+      .on(ClassifyDocumentCommand)
+      .rejects(Object.assign(new Error("Endpoint is not ready"), { name: "ResourceUnavailableException" }));
+
+    // Act
+    const { answer, metrics } = await classifyAt("2026-12-07T06:05:00Z");
+
+    // Assess: a retry in a minute, and a PausedAnswers count, which the 5XX alarm subtracts.
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers["Retry-After"]).toBe("60");
+    expect(JSON.parse(answer.body).error).toContain("is starting for its active hours");
+    expect(metrics[0]).toMatchObject({ PausedAnswers: 1 });
+  });
+
   it("keeps no endpoint when Terraform creates or updates it outside the hours, and says when it comes", async () => {
     // Prepare: an endpoint left over (a pause that failed), and a deploy on Saturday.
     live = { model: String(desired.model_arn), units: 1 };
