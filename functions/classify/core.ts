@@ -119,10 +119,43 @@ export interface ProxyResult {
 
 const jsonHeaders = { "Content-Type": "application/json" };
 
-export function successResponse(classes: ClassScore[], truncated: boolean): ProxyResult {
-  const payload = truncated
-    ? { statusCode: 200, body: classes, truncated: true }
-    : { statusCode: 200, body: classes };
+/** What a caller that asked for it (`?decision=true`) may do with the answer: route it, or have a person look. */
+export interface Decision {
+  readonly label: string;
+  readonly score: number;
+  readonly action: "route" | "review";
+  /** The review threshold the score was held against. */
+  readonly threshold: number;
+}
+
+/** The query parameter that asks for a decision beside the sample's answer, which stays as it is without it. */
+export const DECISION_PARAMETER = "decision";
+
+export function decisionFor(classes: readonly ClassScore[], threshold: number): Decision | undefined {
+  const top = classes[0];
+  if (!top) return undefined;
+  return {
+    label: top.Name,
+    score: top.Score,
+    action: top.Score >= threshold ? "route" : "review",
+    threshold,
+  };
+}
+
+export function wantsDecision(
+  query: Readonly<Record<string, string | undefined>> | null | undefined,
+): boolean {
+  const value = query?.[DECISION_PARAMETER];
+  return value === "true" || value === "1";
+}
+
+export function successResponse(classes: ClassScore[], truncated: boolean, decision?: Decision): ProxyResult {
+  const payload = {
+    statusCode: 200,
+    body: classes,
+    ...(truncated && { truncated: true }),
+    ...(decision && { decision }),
+  };
   return { statusCode: 200, headers: { ...jsonHeaders }, body: JSON.stringify(payload) };
 }
 

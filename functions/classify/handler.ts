@@ -10,6 +10,7 @@ import { createLogger } from "../shared/logger";
 import {
   answerForComprehendError,
   type ClassScore,
+  decisionFor,
   errorResponse,
   type ProxyResult,
   parseClassifyRequest,
@@ -19,6 +20,7 @@ import {
   resumingAnswer,
   successResponse,
   truncateUtf8,
+  wantsDecision,
 } from "./core";
 import { recordAnswer, recordPaused } from "./metrics";
 import { enqueue, reviewItemFor } from "./review-queue";
@@ -104,7 +106,10 @@ async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
     logger.info("classified", { top_class: classes[0]?.Name, top_score: classes[0]?.Score });
     recordAnswer(metrics, classes[0], reviewThreshold);
     await queueForReview(text, classes, event.requestContext?.requestId);
-    return successResponse(classes, fitted.truncated);
+    const decision = wantsDecision(event.queryStringParameters)
+      ? decisionFor(classes, reviewThreshold)
+      : undefined;
+    return successResponse(classes, fitted.truncated, decision);
   } catch (error) {
     const resuming = resumingAnswer(new Date(), activeHours, error);
     if (resuming) {

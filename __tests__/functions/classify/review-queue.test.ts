@@ -87,4 +87,31 @@ describe("the review queue", () => {
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body).body[0]).toEqual({ Name: "NETWORK", Score: 0.41 });
   });
+
+  it("answers the sample's shape unchanged, and a decision beside it only when asked with ?decision=true", async () => {
+    // Prepare
+    comprehend.on(ClassifyDocumentCommand).resolves(unsure);
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const plain = JSON.parse((await handler(post, context)).body);
+    const asked = JSON.parse(
+      (await handler({ ...post, queryStringParameters: { decision: "true" } }, context)).body,
+    );
+
+    // Assess
+    expect(Object.keys(plain)).toEqual(["statusCode", "body"]);
+    expect(asked.body).toEqual(plain.body);
+    expect(asked.decision).toEqual({ label: "NETWORK", score: 0.41, action: "review", threshold: 0.6 });
+  });
+
+  it("decides to route an answer at or above the threshold", async () => {
+    comprehend.on(ClassifyDocumentCommand).resolves({ Classes: [{ Name: "SPARK", Score: 0.97 }] });
+
+    const asked = JSON.parse(
+      (await handler({ ...post, queryStringParameters: { decision: "1" } }, context)).body,
+    );
+
+    expect(asked.decision).toEqual({ label: "SPARK", score: 0.97, action: "route", threshold: 0.6 });
+  });
 });
