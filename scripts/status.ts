@@ -25,6 +25,7 @@ import {
   type AlarmFacts,
   type ClassifierFacts,
   type EndpointFacts,
+  type ReviewLoopFacts,
   type RunFacts,
   renderStatus,
   type StatusFacts,
@@ -34,8 +35,8 @@ export const USAGE = `Usage: npm run status -- [--runs <n>]
 
 Shows where the deployment stands: which stacks are deployed (from their Terraform state), the dataset runs
 (from their reports in the bucket), the app's classifiers with status, metrics and training time, the
-endpoint's status, model and inference units, the app's alarms in ALARM, the dashboard's link, and what to
-do next. Uses your standard AWS credentials
+endpoint's status, model and inference units, the review queue and the corrections stored, the app's alarms
+in ALARM, the dashboard's link, and what to do next. Uses your standard AWS credentials
 (AWS_PROFILE or AWS_ACCESS_KEY_ID/...), read-only.
 
   --runs <n>   how many of the newest dataset runs to show (default 10)
@@ -67,6 +68,29 @@ function regionOf(outputs: StackOutputs | undefined, env: NodeJS.ProcessEnv): st
 async function readJson(s3: S3Client, bucket: string, key: string): Promise<Record<string, unknown>> {
   const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return JSON.parse((await body.Body?.transformToString("utf8")) ?? "{}") as Record<string, unknown>;
+}
+
+/** How many tickets wait in the review queue, and how many corrections (objects) are stored. */
+async function readReviewLoop(s3: S3Client, bucket: string): Promise<ReviewLoopFacts> {
+  const count = async (prefix: string) => {
+    let objects = 0;
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      objects += (page.Contents ?? []).filter(
+        (object) => object.Key?.endsWith(".json") || object.Key?.endsWith(".jsonl"),
+      ).length;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+  };
+  const [queued, corrections] = await Promise.all([
+    count(DATA_PREFIXES.reviewQueue),
+    count(DATA_PREFIXES.corrections),
+  ]);
+  return { queued, corrections };
 }
 
 async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<RunFacts[]> {
@@ -217,17 +241,18 @@ export async function gatherStatus(deps: StatusDeps, runLimit: number): Promise<
   const comprehend = deps.comprehend(region);
   const endpointArn =
     typeof inference?.comprehend_endpoint_arn === "string" ? inference.comprehend_endpoint_arn : undefined;
-  const [runs, classifiers, endpoint, alarms] = await Promise.all([
+  const [runs, classifiers, endpoint, alarms, reviewLoop] = await Promise.all([
     readRuns(deps.s3(region), bucket, runLimit),
     readClassifiers(comprehend, namePrefix),
     endpointArn ? readEndpoint(comprehend, endpointArn) : Promise.resolve(undefined),
     readAlarms(deps.cloudwatch(region), namePrefix),
+    readReviewLoop(deps.s3(region), bucket),
   ]);
   const dashboardUrl = typeof inference?.dashboard_url === "string" ? inference.dashboard_url : undefined;
   const activeHours = parseActiveHours(
     typeof inference?.active_hours_json === "string" ? inference.active_hours_json : undefined,
   );
-  return { ...base, bucket, runs, classifiers, endpoint, alarms, dashboardUrl, activeHours };
+  return { ...base, bucket, runs, classifiers, endpoint, alarms, dashboardUrl, activeHours, reviewLoop };
 }
 
 export function statusCommand(deps: StatusDeps): CommandSpec<{ runs: { type: "string" } }> {

@@ -297,6 +297,29 @@ describe("npm run status", () => {
     );
   });
 
+  it("counts the tickets waiting in the review queue and the corrections stored, and names the command", async () => {
+    // Prepare: ListObjectsV2's documented Contents, per prefix.
+    s3.on(ListObjectsV2Command, { Prefix: "review/queue/" }).resolves({
+      Contents: ["a", "b", "c"].map((id) => ({ Key: `review/queue/${id}.json` })),
+    });
+    s3.on(ListObjectsV2Command, { Prefix: "corrections/" }).resolves({
+      Contents: [
+        { Key: "corrections/2026-12-01/x.json" },
+        { Key: "corrections/csv/closed-0123456789ab.jsonl" },
+      ],
+    });
+
+    // Act
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
+
+    // Assess
+    expect(result.out).toContain(
+      "Review queue: 3 ticket(s) waiting (answer them with npm run review); 2 correction file(s) stored for the next training set.",
+    );
+  });
+
   it("says no alarm is in ALARM when none is", async () => {
     const result = await status(
       projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),

@@ -57,6 +57,13 @@ export interface AlarmFacts {
   readonly link?: string | undefined;
 }
 
+export interface ReviewLoopFacts {
+  /** Tickets waiting in review/queue/. */
+  readonly queued: number;
+  /** Correction objects under corrections/ (one per API or page answer, one per imported export). */
+  readonly corrections: number;
+}
+
 export interface StatusFacts {
   readonly now: Date;
   readonly deployed: { data: boolean; network: boolean; training: boolean; inference: boolean };
@@ -68,6 +75,7 @@ export interface StatusFacts {
   /** The app's alarms in ALARM; undefined when the training stack (and with it the alarms) is not deployed. */
   readonly alarms?: readonly AlarmFacts[] | undefined;
   readonly dashboardUrl?: string | undefined;
+  readonly reviewLoop?: ReviewLoopFacts | undefined;
   /** endpoint_active_hours, when the inference stack has them. */
   readonly activeHours?: ActiveHours | undefined;
 }
@@ -191,6 +199,12 @@ export function renderStatus(facts: StatusFacts): string {
       lines.push(
         `  active hours ${describeActiveHours(facts.activeHours)}: ${window.active ? `paused at ${formatLocal(window.nextEnd, facts.activeHours.time_zone)}` : `removed by the pause schedule shortly, back at ${formatLocal(window.nextStart, facts.activeHours.time_zone)}`}`,
       );
+  }
+  if (facts.reviewLoop) {
+    lines.push(
+      "",
+      `Review queue: ${facts.reviewLoop.queued} ticket(s) waiting${facts.reviewLoop.queued > 0 ? " (answer them with npm run review)" : ""}; ${facts.reviewLoop.corrections} correction file(s) stored for the next training set.`,
+    );
   }
   if (facts.alarms) {
     lines.push("", `Alarms in ALARM (${facts.alarms.length}):`);
