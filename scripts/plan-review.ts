@@ -331,6 +331,10 @@ async function planStack(
       );
       await init;
     }
+    // No plan before every init is done: a plan reads the providers an init may be linking from the shared
+    // plugin cache at that moment (on a fresh clone a plan once found its provider missing). Every stack
+    // queued its init synchronously before its first await, so this waits for all of them.
+    await initQueue;
     await terraform(
       [
         "plan",
