@@ -93,9 +93,16 @@ interface LocalTime {
   readonly minutes: number;
 }
 
-function localTime(instant: Date, timeZone: string): LocalTime {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
+/**
+ * One formatter per time zone: building one costs far more than using it, and the classify function asks for
+ * the active window on every request (about twenty readings each).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
       timeZone,
       hourCycle: "h23",
       year: "numeric",
@@ -104,7 +111,15 @@ function localTime(instant: Date, timeZone: string): LocalTime {
       hour: "numeric",
       minute: "numeric",
       weekday: "short",
-    })
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+function localTime(instant: Date, timeZone: string): LocalTime {
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
       .formatToParts(instant)
       .map((part) => [part.type, part.value]),
   );
