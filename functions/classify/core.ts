@@ -31,13 +31,16 @@ export interface ClassScore {
   Score: number;
 }
 
-/** Reads `{"Text": "..."}` from an API Gateway proxy body, which may arrive base64-encoded. */
-export function parseClassifyRequest(body: string | null | undefined, isBase64Encoded = false): string {
-  if (body === null || body === undefined || body === "") {
-    throw new RequestError(
-      'Request body is empty; send a JSON object like {"Text": "my laptop will not boot"}',
-    );
-  }
+/**
+ * The JSON object of an API Gateway proxy body, which may arrive base64-encoded; anything else is a 400 in the
+ * caller's words (`empty` and `notObject` say what to send).
+ */
+export function readJsonObjectBody(
+  body: string | null | undefined,
+  isBase64Encoded: boolean,
+  messages: { readonly empty: string; readonly notObject: string },
+): Record<string, unknown> {
+  if (body === null || body === undefined || body === "") throw new RequestError(messages.empty);
   const raw = isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
   let parsed: unknown;
   try {
@@ -48,15 +51,28 @@ export function parseClassifyRequest(body: string | null | undefined, isBase64En
     });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new RequestError('Request body must be a JSON object like {"Text": "my laptop will not boot"}');
+    throw new RequestError(messages.notObject);
   }
+  return parsed as Record<string, unknown>;
+}
+
+/** What a JSON value is, for a message: "null", "an array", "a number". */
+export function describeJsonValue(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+}
+
+/** Reads `{"Text": "..."}` from an API Gateway proxy body, which may arrive base64-encoded. */
+export function parseClassifyRequest(body: string | null | undefined, isBase64Encoded = false): string {
+  const parsed = readJsonObjectBody(body, isBase64Encoded, {
+    empty: 'Request body is empty; send a JSON object like {"Text": "my laptop will not boot"}',
+    notObject: 'Request body must be a JSON object like {"Text": "my laptop will not boot"}',
+  });
   if (!("Text" in parsed)) {
     throw new RequestError('Request body has no "Text" field');
   }
-  const text = (parsed as { Text: unknown }).Text;
+  const text = parsed.Text;
   if (typeof text !== "string") {
-    const kind = text === null ? "null" : Array.isArray(text) ? "an array" : `a ${typeof text}`;
-    throw new RequestError(`"Text" must be a string, got ${kind}`);
+    throw new RequestError(`"Text" must be a string, got ${describeJsonValue(text)}`);
   }
   if (text.trim() === "") {
     throw new RequestError('"Text" is empty; send the words of the service request to classify');

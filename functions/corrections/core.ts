@@ -4,7 +4,7 @@
  * wrong is a 400 with words that say what to send, and nothing is stored.
  */
 import { MAX_LABEL_CHARACTERS, RECORD_ID_PATTERN } from "../../contract/review";
-import { RequestError } from "../classify/core";
+import { describeJsonValue, RequestError, readJsonObjectBody } from "../classify/core";
 
 export { RequestError };
 
@@ -21,30 +21,14 @@ const EXAMPLE =
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-function describe(value: unknown): string {
-  return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-}
-
 export function parseCorrectionRequest(
   body: string | null | undefined,
   isBase64Encoded = false,
 ): CorrectionRequest {
-  if (body === null || body === undefined || body === "") {
-    throw new RequestError(`Request body is empty; send ${EXAMPLE}`);
-  }
-  const raw = isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new RequestError(`Request body is not valid JSON: ${(error as Error).message}`, 400, {
-      cause: error,
-    });
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new RequestError(`Request body must be a JSON object: ${EXAMPLE}`);
-  }
-  const fields = parsed as Record<string, unknown>;
+  const fields = readJsonObjectBody(body, isBase64Encoded, {
+    empty: `Request body is empty; send ${EXAMPLE}`,
+    notObject: `Request body must be a JSON object: ${EXAMPLE}`,
+  });
   const unknown = Object.keys(fields).filter((key) => !["Text", "ReviewId", "Label"].includes(key));
   if (unknown.length > 0) {
     throw new RequestError(`Unknown field(s) ${unknown.map((k) => `"${k}"`).join(", ")}; send ${EXAMPLE}`);
@@ -52,7 +36,7 @@ export function parseCorrectionRequest(
   const label = fields.Label;
   if (typeof label !== "string") {
     throw new RequestError(
-      `"Label" must be a string, got ${label === undefined ? "nothing" : describe(label)}`,
+      `"Label" must be a string, got ${label === undefined ? "nothing" : describeJsonValue(label)}`,
     );
   }
   const trimmed = label.trim();
@@ -77,7 +61,8 @@ export function parseCorrectionRequest(
     return { kind: "review", reviewId: id, label: trimmed };
   }
   const text = fields.Text;
-  if (typeof text !== "string") throw new RequestError(`"Text" must be a string, got ${describe(text)}`);
+  if (typeof text !== "string")
+    throw new RequestError(`"Text" must be a string, got ${describeJsonValue(text)}`);
   if (text.trim() === "") throw new RequestError('"Text" is empty; send the words of the ticket');
   if (text.length > MAX_CORRECTION_TEXT_CHARACTERS) {
     throw new RequestError(`"Text" is longer than ${MAX_CORRECTION_TEXT_CHARACTERS} characters`);
