@@ -150,100 +150,47 @@ export class ClassificationApi extends Construct {
       description: "Classifies IT service requests with the Comprehend custom classifier (SigV4 required)",
       endpointConfiguration: { types: ["REGIONAL"] },
     });
-    const resource = new ApiGatewayResource(this, "classify_resource", {
-      restApiId: this.restApi.id,
-      parentId: this.restApi.rootResourceId,
-      pathPart: CLASSIFY_PATH,
-    });
-    // Malformed or oversized bodies are refused by API Gateway before they cost a Lambda invocation.
-    const model = new ApiGatewayModel(this, "classify_request_model", {
-      restApiId: this.restApi.id,
-      name: "ClassifyRequest",
-      contentType: "application/json",
-      schema: JSON.stringify({
-        $schema: "http://json-schema.org/draft-04/schema#",
-        type: "object",
-        required: ["Text"],
-        properties: { Text: { type: "string", minLength: 1, maxLength: props.maxTextCharacters } },
-      }),
-    });
     const validator = new ApiGatewayRequestValidator(this, "body_validator", {
       restApiId: this.restApi.id,
       name: "body",
       validateRequestBody: true,
       validateRequestParameters: false,
     });
-    const method = new ApiGatewayMethod(this, "classify_method", {
-      restApiId: this.restApi.id,
-      resourceId: resource.id,
-      httpMethod: "POST",
-      authorization: "AWS_IAM",
-      requestValidatorId: validator.id,
-      requestModels: { "application/json": model.name },
-    });
     this.restApi.addOverride("lifecycle.ignore_changes", ["policy"]);
     new ApiGatewayRestApiPolicy(this, "resource_policy", {
       restApiId: this.restApi.id,
       policy: this.resourcePolicy(props),
     });
-    const integration = new ApiGatewayIntegration(this, "classify_integration", {
-      restApiId: this.restApi.id,
-      resourceId: resource.id,
-      httpMethod: method.httpMethod,
-      type: "AWS_PROXY",
-      integrationHttpMethod: "POST",
-      uri: this.classifyFunction.function.invokeArn,
+    // Malformed or oversized bodies are refused by API Gateway before they cost a Lambda invocation.
+    const classify = this.postRoute({
+      name: "classify",
+      path: CLASSIFY_PATH,
+      fn: this.classifyFunction,
+      validatorId: validator.id,
+      permissionId: "invoke_from_api",
+      model: {
+        name: "ClassifyRequest",
+        required: ["Text"],
+        properties: { Text: { type: "string", minLength: 1, maxLength: props.maxTextCharacters } },
+      },
     });
-    new LambdaPermission(this, "invoke_from_api", {
-      action: "lambda:InvokeFunction",
-      functionName: this.classifyFunction.function.functionName,
-      principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.restApi.executionArn}/*/POST/${CLASSIFY_PATH}`,
-    });
-
     // The corrections route: the same authorization and the same kind of gate on the body; the function says
     // in words what a body that passes the schema still gets wrong.
-    const correctionsResource = new ApiGatewayResource(this, "corrections_resource", {
-      restApiId: this.restApi.id,
-      parentId: this.restApi.rootResourceId,
-      pathPart: CORRECTIONS_PATH,
-    });
-    const correctionsModel = new ApiGatewayModel(this, "corrections_request_model", {
-      restApiId: this.restApi.id,
-      name: "CorrectionRequest",
-      contentType: "application/json",
-      schema: JSON.stringify({
-        $schema: "http://json-schema.org/draft-04/schema#",
-        type: "object",
+    const corrections = this.postRoute({
+      name: "corrections",
+      path: CORRECTIONS_PATH,
+      fn: this.correctionsFunction,
+      validatorId: validator.id,
+      permissionId: "invoke_corrections_from_api",
+      model: {
+        name: "CorrectionRequest",
         required: ["Label"],
         properties: {
           Label: { type: "string", minLength: 1, maxLength: MAX_LABEL_CHARACTERS },
           Text: { type: "string", minLength: 1, maxLength: props.maxTextCharacters },
           ReviewId: { type: "string", minLength: 1, maxLength: 128 },
         },
-      }),
-    });
-    const correctionsMethod = new ApiGatewayMethod(this, "corrections_method", {
-      restApiId: this.restApi.id,
-      resourceId: correctionsResource.id,
-      httpMethod: "POST",
-      authorization: "AWS_IAM",
-      requestValidatorId: validator.id,
-      requestModels: { "application/json": correctionsModel.name },
-    });
-    const correctionsIntegration = new ApiGatewayIntegration(this, "corrections_integration", {
-      restApiId: this.restApi.id,
-      resourceId: correctionsResource.id,
-      httpMethod: correctionsMethod.httpMethod,
-      type: "AWS_PROXY",
-      integrationHttpMethod: "POST",
-      uri: this.correctionsFunction.function.invokeArn,
-    });
-    new LambdaPermission(this, "invoke_corrections_from_api", {
-      action: "lambda:InvokeFunction",
-      functionName: this.correctionsFunction.function.functionName,
-      principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.restApi.executionArn}/*/POST/${CORRECTIONS_PATH}`,
+      },
     });
 
     // A body the schema refuses is answered in the API's own shape, saying what is wrong
@@ -265,27 +212,23 @@ export class ClassificationApi extends Construct {
       triggers: {
         redeployment: Fn.sha1(
           Fn.jsonencode([
-            resource.id,
-            resource.pathPart,
-            method.id,
-            method.authorization,
-            integration.id,
-            integration.uri,
-            model.schema,
+            ...[classify, corrections].flatMap((route) => [
+              route.resource.id,
+              route.resource.pathPart,
+              route.method.id,
+              route.method.authorization,
+              route.integration.id,
+              route.integration.uri,
+              route.model.schema,
+            ]),
             validator.id,
-            correctionsResource.id,
-            correctionsMethod.id,
-            correctionsMethod.authorization,
-            correctionsIntegration.id,
-            correctionsIntegration.uri,
-            correctionsModel.schema,
             badBody.id,
             badBody.responseTemplates,
           ]),
         ),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [method, integration, correctionsMethod, correctionsIntegration],
+      dependsOn: [classify.method, classify.integration, corrections.method, corrections.integration],
     });
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access_log_group", {
@@ -329,6 +272,58 @@ export class ClassificationApi extends Construct {
       },
     });
     this.invokeUrl = `${this.stage.invokeUrl}/${CLASSIFY_PATH}`;
+  }
+
+  /** A POST route under the API's root, signed (AWS_IAM), its body checked against a model, proxied to a function. */
+  private postRoute(route: {
+    readonly name: string;
+    readonly path: string;
+    readonly fn: NodeFunction;
+    readonly validatorId: string;
+    /** The Lambda permission's id (kept as first deployed, so that no deployment replaces it). */
+    readonly permissionId: string;
+    readonly model: { readonly name: string; readonly required: string[]; readonly properties: object };
+  }) {
+    const restApiId = this.restApi.id;
+    const resource = new ApiGatewayResource(this, `${route.name}_resource`, {
+      restApiId,
+      parentId: this.restApi.rootResourceId,
+      pathPart: route.path,
+    });
+    const model = new ApiGatewayModel(this, `${route.name}_request_model`, {
+      restApiId,
+      name: route.model.name,
+      contentType: "application/json",
+      schema: JSON.stringify({
+        $schema: "http://json-schema.org/draft-04/schema#",
+        type: "object",
+        required: route.model.required,
+        properties: route.model.properties,
+      }),
+    });
+    const method = new ApiGatewayMethod(this, `${route.name}_method`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: "POST",
+      authorization: "AWS_IAM",
+      requestValidatorId: route.validatorId,
+      requestModels: { "application/json": model.name },
+    });
+    const integration = new ApiGatewayIntegration(this, `${route.name}_integration`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      type: "AWS_PROXY",
+      integrationHttpMethod: "POST",
+      uri: route.fn.function.invokeArn,
+    });
+    new LambdaPermission(this, route.permissionId, {
+      action: "lambda:InvokeFunction",
+      functionName: route.fn.function.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.restApi.executionArn}/*/POST/${route.path}`,
+    });
+    return { resource, model, method, integration };
   }
 
   /**
