@@ -3,9 +3,9 @@
  * answer as a correction, with the operator's own AWS credentials (nothing is deployed for it).
  */
 import { S3Client } from "@aws-sdk/client-s3";
-import { type CommandSpec, runAsMain, UsageError } from "./lib/command";
-import { credentialProblem, projectStateSource, type StateSource } from "./lib/state";
-import { projectRoot } from "./lib/synthesized-stacks";
+import { type CommandSpec, UsageError } from "./lib/command";
+import { runWithProjectState } from "./lib/project-command";
+import { explainCredentials, type StateSource } from "./lib/state";
 import { startReviewServer } from "./review/server";
 import { type ReviewStore, s3ReviewStore } from "./review/store";
 
@@ -30,10 +30,7 @@ export function reviewCommand(deps: ReviewDeps): CommandSpec<{ port: { type: "st
   return {
     usage: USAGE,
     options: { port: { type: "string" } },
-    explain: (error) => {
-      const credentials = credentialProblem(error);
-      return credentials ? { message: credentials, exitCode: 2 } : undefined;
-    },
+    explain: explainCredentials,
     run: async ({ values }, io) => {
       const port = values.port === undefined ? 0 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -61,20 +58,11 @@ export function reviewCommand(deps: ReviewDeps): CommandSpec<{ port: { type: "st
 }
 
 if (require.main === module) {
-  let state: StateSource | undefined;
-  try {
-    state = projectStateSource(projectRoot);
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    process.exitCode = 2;
-  }
-  if (state) {
-    runAsMain(
-      reviewCommand({
-        state,
-        store: (bucket, region) => s3ReviewStore(new S3Client({ region }), bucket),
-        untilStopped: () => new Promise<void>((resolve) => process.once("SIGINT", () => resolve())),
-      }),
-    );
-  }
+  runWithProjectState((state) =>
+    reviewCommand({
+      state,
+      store: (bucket, region) => s3ReviewStore(new S3Client({ region }), bucket),
+      untilStopped: () => new Promise<void>((resolve) => process.once("SIGINT", () => resolve())),
+    }),
+  );
 }

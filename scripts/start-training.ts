@@ -10,9 +10,9 @@ import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import type { EtlReport } from "../functions/etl/etl";
 import { completedEvent } from "../functions/etl/outgoing-events";
 import { publishEvent } from "../functions/shared/events";
-import { CommandFailure, type CommandSpec, runAsMain, runCommand, UsageError } from "./lib/command";
-import { credentialProblem, projectStateSource, type StateSource } from "./lib/state";
-import { projectRoot } from "./lib/synthesized-stacks";
+import { CommandFailure, type CommandSpec, runCommand, UsageError } from "./lib/command";
+import { runWithProjectState } from "./lib/project-command";
+import { explainCredentials, type StateSource } from "./lib/state";
 
 export const USAGE = `Usage: npm run start-training -- --run <run-id>
 
@@ -89,10 +89,7 @@ export function startTrainingCommand(deps: StartDeps): CommandSpec<{ run: { type
   return {
     usage: USAGE,
     options: { run: { type: "string" } },
-    explain: (error) => {
-      const credentials = credentialProblem(error);
-      return credentials ? { message: credentials, exitCode: 2 } : undefined;
-    },
+    explain: explainCredentials,
     run: async ({ values }, io) => {
       if (!values.run || !/^[a-z0-9](-*[a-z0-9])*$/.test(values.run)) {
         throw new UsageError("--run needs a run id such as dataverse-files-3fa9c2d41b7e");
@@ -120,20 +117,11 @@ export function main(
 }
 
 if (require.main === module) {
-  let state: StateSource | undefined;
-  try {
-    state = projectStateSource(projectRoot);
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exitCode = 2;
-  }
-  if (state) {
-    runAsMain(
-      startTrainingCommand({
-        state,
-        s3: (region) => new S3Client({ region }),
-        sns: (region) => new SNSClient({ region }),
-      }),
-    );
-  }
+  runWithProjectState((state) =>
+    startTrainingCommand({
+      state,
+      s3: (region) => new S3Client({ region }),
+      sns: (region) => new SNSClient({ region }),
+    }),
+  );
 }

@@ -18,9 +18,9 @@ import { alarmNamePrefix } from "../contract/alarms";
 import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
 import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
 import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
-import { CommandFailure, type CommandSpec, runAsMain, runCommand, UsageError } from "./lib/command";
-import { credentialProblem, projectStateSource, type StackOutputs, type StateSource } from "./lib/state";
-import { projectRoot } from "./lib/synthesized-stacks";
+import { CommandFailure, type CommandSpec, runCommand, UsageError } from "./lib/command";
+import { runWithProjectState } from "./lib/project-command";
+import { explainCredentials, type StackOutputs, type StateSource } from "./lib/state";
 import {
   type AlarmFacts,
   type ClassifierFacts,
@@ -260,8 +260,8 @@ export function statusCommand(deps: StatusDeps): CommandSpec<{ runs: { type: "st
     usage: USAGE,
     options: { runs: { type: "string" } },
     explain: (error) => {
-      const credentials = credentialProblem(error);
-      if (credentials) return { message: credentials, exitCode: 2 };
+      const credentials = explainCredentials(error);
+      if (credentials) return credentials;
       if (error instanceof StatusError) return { message: error.message, exitCode: 2 };
       const name = (error as Error).name;
       if (name === "AccessDeniedException" || name === "AccessDenied") {
@@ -296,24 +296,14 @@ export function main(
 }
 
 if (require.main === module) {
-  const env = process.env;
-  let state: StateSource | undefined;
-  try {
-    state = projectStateSource(projectRoot, env);
-  } catch (error) {
-    console.error((error as Error).message);
-    process.exitCode = 2;
-  }
-  if (state) {
-    runAsMain(
-      statusCommand({
-        state,
-        s3: (region) => new S3Client({ region }),
-        comprehend: (region) => new ComprehendClient({ region }),
-        cloudwatch: (region) => new CloudWatchClient({ region }),
-        now: () => new Date(),
-        env,
-      }),
-    );
-  }
+  runWithProjectState((state) =>
+    statusCommand({
+      state,
+      s3: (region) => new S3Client({ region }),
+      comprehend: (region) => new ComprehendClient({ region }),
+      cloudwatch: (region) => new CloudWatchClient({ region }),
+      now: () => new Date(),
+      env: process.env,
+    }),
+  );
 }

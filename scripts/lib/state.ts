@@ -89,3 +89,9 @@ export function credentialProblem(error: unknown): string | undefined {
     ? `No usable AWS credentials (${name}: ${message}). Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, for the account the stacks are deployed in.`
     : undefined;
 }
+
+/** A command's `explain` for missing or expired credentials: the one line above, exit 2. */
+export function explainCredentials(error: unknown): { message: string; exitCode: number } | undefined {
+  const message = credentialProblem(error);
+  return message ? { message, exitCode: 2 } : undefined;
+}

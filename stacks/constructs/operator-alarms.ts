@@ -49,7 +49,7 @@ export function docsUrlVariable(scope: Construct): TerraformVariable {
 }
 
 /** Five minutes: API Gateway and Lambda publish one-minute metrics; five of them ride out a single blip. */
-const FIVE_MINUTES = 300;
+export const FIVE_MINUTES = 300;
 
 /**
  * The operator's alarms: one per concern (contract/alarms.ts), each notifying the pipeline's topic (the same

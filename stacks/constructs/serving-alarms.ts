@@ -10,7 +10,7 @@ import {
   metricsNamespace,
   SERVICE_DIMENSION,
 } from "../../contract/metrics";
-import type { OperatorAlarms } from "./operator-alarms";
+import { FIVE_MINUTES, type OperatorAlarms } from "./operator-alarms";
 
 export interface ServingThresholds {
   /** Percent of requests answered 5XX. */
@@ -48,7 +48,6 @@ export interface ServingAlarmsProps {
 export const IDLE_ALARM_COMMANDS =
   'Remove the endpoint and its API (the classifier and the data stay) with "npm run destroy -- inference"; bring it back with "npm run deploy -- inference".';
 
-const FIVE_MINUTES = 300;
 const HOUR = 3600;
 
 /**
