@@ -122,6 +122,29 @@ describe("drift check", () => {
     expect(emailText()).not.toContain("Grew:");
   });
 
+  it("reads every page CloudWatch returns: labels listed over two pages, data points split by NextToken", async () => {
+    // Prepare: a drifted week whose ListMetrics and GetMetricData answers both come in two pages.
+    const weeks = {
+      lastWeekByLabel: { Hardware: 100, Network: 50, Access: 350 },
+      lastWeek: { answers: 500, lowConfidence: 40 },
+      before: { answers: 2000, lowConfidence: 160 },
+    };
+    deployed(weeks);
+    cloudwatch
+      .on(ListMetricsCommand)
+      .resolvesOnce(listMetricsOutput(config.namespace, ["Hardware", "Network"], "labels-2"))
+      .resolves(listMetricsOutput(config.namespace, ["Access"]));
+    cloudwatch.on(GetMetricDataCommand).callsFake((input) => getMetricDataOutput(input, weeks, true));
+
+    // Act
+    const assessment = await check();
+
+    // Assess: the same judgement as with one page each (Access grew from 20% to 70%).
+    expect(assessment).toMatchObject({ kind: "drifted", answers: 500, mixMoved: true });
+    expect(cloudwatch.commandCalls(ListMetricsCommand)).toHaveLength(2);
+    expect(emailText()).toContain('"Access": 20% in training, 70% last week (+50 points)');
+  });
+
   it("judges nothing in a week with fewer answers than drift_min_answers", async () => {
     deployed({
       lastWeekByLabel: { Access: 150 },
