@@ -1,15 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { ALARM_CONCERNS, TROUBLESHOOTING_DOC } from "../../contract/alarms";
-
-const root = join(__dirname, "..", "..");
-const read = (path: string) => readFileSync(join(root, path), "utf8");
-const docs = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
-];
+import { GUIDES as docs, readProjectFile as read } from "./guides";
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {

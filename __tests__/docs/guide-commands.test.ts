@@ -1,15 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { synthesizeApp } from "../stacks/synthesized";
+import { GUIDES as guides, readProjectFile as read } from "./guides";
 
-const root = join(__dirname, "..", "..");
-const read = (path: string) => readFileSync(join(root, path), "utf8");
-const guides = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
-    .filter((file) => file.endsWith(".md"))
-    .map((file) => join("docs", file)),
-];
 const scripts = Object.keys(JSON.parse(read("package.json")).scripts);
 const tfvarsExample = read("terraform.tfvars.example");
 
