@@ -19,6 +19,8 @@ export const DATA_PREFIXES = {
   corrections: "corrections/",
   /** Ticket exports with the label agents finally gave (the weekly export of closed tickets) to import. */
   correctionsInput: "corrections_input/",
+  /** Requests for the next version of the served model, from `npm run retrain` or the corrections count. */
+  retrainInput: "retrain_input/",
 } as const;
 
 export type DataPrefixes = { readonly [K in keyof typeof DATA_PREFIXES]: string };

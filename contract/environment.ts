@@ -19,7 +19,15 @@ function contract<const R extends string, const O extends string = never>(
 }
 
 export const ETL_ENVIRONMENT = contract(
-  ["TOPIC_ARN", "WORK_DIR", "PREPPED_PREFIX", "REPORTS_PREFIX", "CSV_LABEL_COLUMN", "CSV_TEXT_COLUMNS"],
+  [
+    "TOPIC_ARN",
+    "NAME_PREFIX",
+    "WORK_DIR",
+    "PREPPED_PREFIX",
+    "REPORTS_PREFIX",
+    "CSV_LABEL_COLUMN",
+    "CSV_TEXT_COLUMNS",
+  ],
   [
     "MIN_DOCS_PER_LABEL",
     "MAX_DOC_BYTES",

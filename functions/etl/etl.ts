@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
 import { BlockDecodePool } from "./bzip2";
 import { InputError } from "./errors";
+import type { RetrainingSummary } from "./retraining-set";
 import { convertSeossZip, type IgnoredEntry, type MemberSummary, type SeossProgress } from "./seoss";
 import {
   holdOutTestSet,
@@ -127,6 +128,8 @@ export interface EtlReport {
     readonly decompressed_bytes: number;
   };
   readonly timing_ms: { readonly total: number };
+  /** Present when the run is the next training set of a served model (retrain_input/). */
+  readonly retraining?: RetrainingSummary;
 }
 
 type InputKind = "seoss-zip" | "csv";
@@ -401,7 +404,7 @@ export function firstField(line: string): string {
   }
 }
 
-function checkLabels(
+export function checkLabels(
   kept: Map<string, number>,
   leftOut: { label: string; documents: number }[],
   minDocs: number,

@@ -14,7 +14,9 @@ import {
   ETL_ENVIRONMENT,
   splitList,
 } from "../../contract/environment";
+import { isRetrainRequestKey } from "../../contract/retraining";
 import { type BaselineBudget, runBaseline } from "../evaluation/baseline";
+import { assertNamePrefix } from "../pipeline-shared/naming";
 import {
   ConfigError,
   readBool,
@@ -26,6 +28,7 @@ import {
 import { createLogger } from "../shared/logger";
 import { type ImportOutcome, importCorrections } from "./corrections-import";
 import { processUpload, type UploadOutcome } from "./process-upload";
+import { prepareRetraining } from "./retrain";
 import { isDatasetKey, parseS3Event } from "./source";
 
 const config = readContract(ETL_ENVIRONMENT);
@@ -66,6 +69,7 @@ const baseline =
             (await import("../evaluation/report-page")).renderReport(evaluation, title),
         });
 
+const namePrefix = assertNamePrefix(config.NAME_PREFIX);
 const logger = createLogger("etl");
 const s3 = new S3Client({});
 const sns = new SNSClient({});
@@ -91,27 +95,32 @@ export const handler = async (
       outcomes.push(outcome);
       continue;
     }
-    if (!isDatasetKey(source.key)) {
+    const retraining = isRetrainRequestKey(source.key);
+    if (!retraining && !isDatasetKey(source.key)) {
       logger.warn("Ignoring an object that is not a .zip or .csv upload", { key: source.key });
       continue;
     }
     try {
       outcomes.push(
-        await processUpload(source, {
-          s3,
-          sns,
-          logger,
-          topicArn: config.TOPIC_ARN,
-          workDir: config.WORK_DIR,
-          preppedPrefix: config.PREPPED_PREFIX,
-          reportsPrefix: config.REPORTS_PREFIX,
-          settings,
-          invocationId: context.awsRequestId,
-          remainingMs: () => context.getRemainingTimeInMillis(),
-          memoryMb: Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? "4096"),
-          ...(baseline ? { baseline } : {}),
-          minBaselineMacroF1,
-        }),
+        await processUpload(
+          source,
+          {
+            s3,
+            sns,
+            logger,
+            topicArn: config.TOPIC_ARN,
+            workDir: config.WORK_DIR,
+            preppedPrefix: config.PREPPED_PREFIX,
+            reportsPrefix: config.REPORTS_PREFIX,
+            settings,
+            invocationId: context.awsRequestId,
+            remainingMs: () => context.getRemainingTimeInMillis(),
+            memoryMb: Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? "4096"),
+            ...(baseline ? { baseline } : {}),
+            minBaselineMacroF1,
+          },
+          retraining ? prepareRetraining(namePrefix) : undefined,
+        ),
       );
     } catch (error) {
       logger.error("ETL failed unexpectedly; Lambda will retry, then report to the operator", error as Error);

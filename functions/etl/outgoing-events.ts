@@ -2,9 +2,11 @@
  * What the operator reads (email text) and what subscribed functions parse (event detail), built from the
  * ETL report. Pure.
  */
+import { RETRAIN_COMMAND } from "../../contract/retraining";
 import type { BaselineSummary } from "../evaluation/baseline";
 import { labelsByDocumentCount } from "../shared/labels";
 import type { EtlReport } from "./etl";
+import type { RetrainingSummary } from "./retraining-set";
 import type { SourceObject } from "./source";
 
 export interface RunLocation {
@@ -70,8 +72,12 @@ export function completedEvent(
   const labels = labelsByDocumentCount(report.label_counts)
     .map(([label, n]) => `  ${label}: ${n}`)
     .join("\n");
+  const retraining = report.retraining;
   const lines = [
-    `The dataset s3://${source.bucket}/${source.key} is ready for training (run ${run.runId}).`,
+    retraining
+      ? `The next training set of ${retraining.version_of} is ready (run ${run.runId}), from the served model ${retraining.served_classifier_arn} and every correction.`
+      : `The dataset s3://${source.bucket}/${source.key} is ready for training (run ${run.runId}).`,
+    ...(retraining ? ["", ...retrainingLines(retraining)] : []),
     "",
     `${plural(report.document_count, "document", "documents")} in ${plural(report.label_count, "label", "labels")}:`,
     labels,
@@ -154,13 +160,46 @@ export function completedEvent(
       training_data_bytes: report.output.bytes,
       ...(baseline ? { baseline } : {}),
       ...(held ? { held_because: held, start_training_command: startTrainingCommand(run.runId) } : {}),
+      ...(retraining
+        ? { version_of: retraining.version_of, served_classifier_arn: retraining.served_classifier_arn }
+        : {}),
       source: sourceDetail(source),
     },
   };
 }
 
-export function failedEvent(source: SourceObject, runId: string, reason: string) {
+function retrainingLines(retraining: RetrainingSummary): string[] {
+  return [
+    `From the served model: ${retraining.base_training_documents} training and ${retraining.base_test_documents} test documents (the test documents stay the test set, so both versions are judged on them).`,
+    `Corrections: ${retraining.corrections} texts; ${retraining.relabelled} relabelled a document the model knew, ${retraining.confirmed} confirmed its label, ` +
+      `${retraining.added_to_training + retraining.added_to_test} were new (${retraining.added_to_training} to training, ${retraining.added_to_test} to the test set).`,
+    ...(retraining.new_labels.length > 0 ? [`New labels: ${retraining.new_labels.join(", ")}.`] : []),
+    `The new model is trained as a new version of ${retraining.version_of}.`,
+  ];
+}
+
+export function failedEvent(
+  source: SourceObject,
+  runId: string,
+  reason: string,
+  kind: "upload" | "retraining" = "upload",
+) {
   const location = `s3://${source.bucket}/${source.key}`;
+  if (kind === "retraining") {
+    return {
+      eventType: "etl_failed" as const,
+      subject: "Retraining refused: no new training set",
+      text: [
+        `The retraining request ${location} did not make a training set (run ${runId}):`,
+        "",
+        `  ${reason}`,
+        "",
+        "Nothing was trained; the served model keeps serving. Once the cause is fixed, ask again:",
+        `   ${RETRAIN_COMMAND}`,
+      ].join("\n"),
+      detail: { run_id: runId, reason, source: sourceDetail(source) },
+    };
+  }
   return {
     eventType: "etl_failed" as const,
     subject: `Dataset rejected: ${source.key.split("/").pop()}`,

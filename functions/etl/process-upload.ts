@@ -117,7 +117,37 @@ async function uploadBaseline(
   }
 }
 
-export async function processUpload(source: SourceObject, deps: EtlDeps): Promise<UploadOutcome> {
+/** Where a run's files are made: the work directory and, in it, the output and scratch directories. */
+export interface RunDirs {
+  readonly workDir: string;
+  readonly outDir: string;
+  readonly scratchDir: string;
+}
+
+/**
+ * What turns the source into training files in `outDir`; an InputError is the source's fault and is emailed.
+ * The default downloads the upload and runs the ETL; a retraining request builds its set instead.
+ */
+export type PrepareRun = (source: SourceObject, dirs: RunDirs, deps: EtlDeps) => Promise<EtlReport>;
+
+const prepareUpload: PrepareRun = async (source, dirs, deps) => {
+  const inputPath = join(dirs.workDir, `input${source.key.match(/\.[^./]+$/)?.[0]?.toLowerCase() ?? ""}`);
+  await download(deps.s3, source, inputPath);
+  deps.logger.info("Downloaded upload", { bytes: (await stat(inputPath)).size });
+  return runEtl({
+    inputPath,
+    inputName: source.key,
+    outDir: dirs.outDir,
+    workDir: dirs.scratchDir,
+    settings: deps.settings,
+  });
+};
+
+export async function processUpload(
+  source: SourceObject,
+  deps: EtlDeps,
+  prepare: PrepareRun = prepareUpload,
+): Promise<UploadOutcome> {
   const runId = makeRunId(source);
   const { logger } = deps;
   logger.appendKeys({ run_id: runId, source_key: source.key });
@@ -152,22 +182,17 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
   try {
     await mkdir(outDir, { recursive: true });
     await mkdir(scratchDir, { recursive: true });
-    const inputPath = join(workDir, `input${source.key.match(/\.[^./]+$/)?.[0]?.toLowerCase() ?? ""}`);
     let report: EtlReport;
     try {
-      await download(deps.s3, source, inputPath);
-      logger.info("Downloaded upload", { bytes: (await stat(inputPath)).size });
-      report = await runEtl({
-        inputPath,
-        inputName: source.key,
-        outDir,
-        workDir: scratchDir,
-        settings: deps.settings,
-      });
+      report = await prepare(source, { workDir, outDir, scratchDir }, deps);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       logger.warn("Upload rejected", { reason: error.message });
-      await publishEvent(deps.sns, deps.topicArn, failedEvent(source, runId, error.message));
+      await publishEvent(
+        deps.sns,
+        deps.topicArn,
+        failedEvent(source, runId, error.message, prepare === prepareUpload ? "upload" : "retraining"),
+      );
       // Written after publishing, like the report: it stops a redelivery of the same upload from emailing again.
       await deps.s3.send(
         new PutObjectCommand({
@@ -237,7 +262,7 @@ export async function processUpload(source: SourceObject, deps: EtlDeps): Promis
   }
 }
 
-async function download(s3: S3Client, source: SourceObject, path: string): Promise<void> {
+export async function download(s3: S3Client, source: SourceObject, path: string): Promise<void> {
   let body: unknown;
   try {
     const output = await s3.send(
@@ -265,7 +290,7 @@ async function download(s3: S3Client, source: SourceObject, path: string): Promi
   await pipeline(body, createWriteStream(path));
 }
 
-async function uploadFile(
+export async function uploadFile(
   s3: S3Client,
   bucket: string,
   key: string,

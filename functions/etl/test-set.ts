@@ -26,7 +26,7 @@ export function trainableAfterHoldOut(documents: number, share: number, minDocsP
 }
 
 /** FNV-1a, 32 bits: fast, stable across runs and machines, spread enough to order a label's documents. */
-function textHash(text: string): number {
+export function textHash(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

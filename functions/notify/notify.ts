@@ -12,6 +12,7 @@ import {
   writeTag,
 } from "../pipeline-shared/classifiers";
 import {
+  type ClassifierArnParts,
   classifierArn,
   classifierName,
   classifierVersionName,
@@ -154,6 +155,31 @@ async function reportClassifier(
   return { outcome: "reported", run_id: runId, classifier_arn: arn, status };
 }
 
+/**
+ * The run a classifier of this app stands for: its version's name (every version the app trains is named by
+ * its run), else the run in its name; undefined for another deployment's classifier.
+ */
+export function runOf(namePrefix: string, parts: ClassifierArnParts): string | undefined {
+  const lineage = runIdFromClassifierName(namePrefix, parts.name);
+  if (!lineage) return undefined;
+  return parts.version &&
+    runIdFromClassifierName(namePrefix, `${namePrefix}--${parts.version}`) === parts.version
+    ? parts.version
+    : lineage;
+}
+
+/** This app's classifier version named by the run, whichever classifier it was trained under. */
+async function findVersion(
+  deps: NotifyDeps,
+  runId: string,
+): Promise<DocumentClassifierProperties | undefined> {
+  for await (const properties of listAllClassifiers(deps.comprehend)) {
+    const parts = parseClassifierArn(properties.DocumentClassifierArn ?? "");
+    if (parts && parts.version === runId && runOf(deps.config.namePrefix, parts) === runId) return properties;
+  }
+  return undefined;
+}
+
 /** Trigger 1: Comprehend wrote a model's output.tar.gz, so its classifier has (just) finished. */
 export async function handleOutputObject(
   deps: NotifyDeps,
@@ -179,14 +205,17 @@ export async function handleOutputObject(
       version: classifierVersionName(runId),
     });
     // The versioned ARN is what the train function creates; the name search covers classifiers created by hand.
+    // A retraining's run is a version of the served classifier, under that classifier's name.
     const properties =
       (await describeClassifier(deps.comprehend, arn)) ??
-      latestSubmitted(await listClassifiersNamed(deps.comprehend, name));
+      latestSubmitted(await listClassifiersNamed(deps.comprehend, name)) ??
+      (await findVersion(deps, runId));
     if (!properties?.DocumentClassifierArn) {
       deps.logger.warn("No classifier found for a training output", { classifier_arn: arn, s3_key: key });
       return { outcome: "not_found", run_id: runId, classifier_name: name };
     }
-    return await reportClassifier(deps, properties, runId, name, bucket, key);
+    const found = parseClassifierArn(properties.DocumentClassifierArn)?.name ?? name;
+    return await reportClassifier(deps, properties, runId, found, bucket, key);
   } finally {
     deps.logger.removeKeys(["run_id"]);
   }
@@ -201,7 +230,7 @@ export async function checkClassifiers(deps: NotifyDeps): Promise<NotifyResult[]
   let seen = 0;
   for await (const properties of listAllClassifiers(deps.comprehend)) {
     const parts = parseClassifierArn(properties.DocumentClassifierArn ?? "");
-    const runId = parts && runIdFromClassifierName(deps.config.namePrefix, parts.name);
+    const runId = parts && runOf(deps.config.namePrefix, parts);
     if (!parts || !runId) continue;
     seen += 1;
     if (!isFinished(properties.Status) && !isFailed(properties.Status)) continue;

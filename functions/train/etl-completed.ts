@@ -1,5 +1,5 @@
 import { runLayout } from "../../contract/data-layout";
-import { assertRunId, NamingError } from "../pipeline-shared/naming";
+import { assertRunId, NamingError, runIdFromClassifierName } from "../pipeline-shared/naming";
 import type { TrainConfig } from "./config";
 
 /** Raised when an `etl_completed` message cannot start training; the message names what is wrong. */
@@ -14,6 +14,8 @@ export interface EtlCompleted {
   /** The run's fixed test set (InputDataConfig.TestS3Uri); absent: Comprehend holds out 10% by itself. */
   readonly test_data_uri?: string | undefined;
   readonly report_uri?: string | undefined;
+  /** A retraining run: the served classifier's name, which the new model joins as a version. */
+  readonly version_of?: string | undefined;
   readonly label_counts: Readonly<Record<string, number>>;
   readonly label_count: number;
   readonly document_count: number;
@@ -86,6 +88,15 @@ export function parseEtlCompleted(message: Record<string, unknown>, config: Trai
       `test_data_uri must be ${expectedTest} for run ${runId}, got ${JSON.stringify(test)}`,
     );
   }
+  const versionOf = message.version_of;
+  if (
+    versionOf !== undefined &&
+    (typeof versionOf !== "string" || runIdFromClassifierName(config.namePrefix, versionOf) === undefined)
+  ) {
+    throw new EtlMessageError(
+      `version_of must name one of this app's classifiers (${config.namePrefix}--<run>), got ${JSON.stringify(versionOf)}`,
+    );
+  }
   const report = message.report_uri;
   const source = message.source;
   return {
@@ -93,6 +104,7 @@ export function parseEtlCompleted(message: Record<string, unknown>, config: Trai
     training_data_uri: expected,
     ...(test !== undefined && { test_data_uri: expectedTest }),
     report_uri: typeof report === "string" ? report : undefined,
+    ...(versionOf !== undefined && { version_of: versionOf as string }),
     label_counts: labelCounts(message.label_counts),
     label_count: positiveCount(message, "label_count"),
     document_count: positiveCount(message, "document_count"),

@@ -14,14 +14,19 @@ import type { TrainConfig } from "./config";
 import { type EtlCompleted, outputDataUri } from "./etl-completed";
 
 /** The ARN Comprehend gives the run's classifier, known before it exists so a redelivery can look it up. */
-export function expectedClassifierArn(config: TrainConfig, runId: string): string {
+export function expectedClassifierArn(config: TrainConfig, runId: string, versionOf?: string): string {
   return classifierArn({
     partition: config.partition,
     region: config.region,
     account: config.account,
-    name: classifierName(config.namePrefix, runId),
+    name: nameOf(config, { run_id: runId, version_of: versionOf }),
     version: classifierVersionName(runId),
   });
+}
+
+/** A first training names its own classifier; a retraining adds a version to the served one's. */
+export function nameOf(config: TrainConfig, etl: Pick<EtlCompleted, "run_id" | "version_of">): string {
+  return etl.version_of ?? classifierName(config.namePrefix, etl.run_id);
 }
 
 /**
@@ -34,7 +39,7 @@ export function buildCreateClassifierInput(
 ): CreateDocumentClassifierCommandInput {
   const runId = etl.run_id;
   return {
-    DocumentClassifierName: classifierName(config.namePrefix, runId),
+    DocumentClassifierName: nameOf(config, etl),
     VersionName: classifierVersionName(runId),
     ClientRequestToken: clientRequestToken(runId),
     Mode: "MULTI_CLASS",
@@ -78,11 +83,13 @@ export function trainingStartedEvent(
   etl: EtlCompleted,
   arn: string,
 ): PipelineEvent<TrainingStartedDetail> {
-  const name = classifierName(config.namePrefix, etl.run_id);
+  const name = nameOf(config, etl);
   const rate = formatUsd(config.pricePerHour);
   const labels = labelLines(etl.label_counts);
   const text = [
-    `Amazon Comprehend started training the document classifier for run ${etl.run_id}.`,
+    etl.version_of
+      ? `Amazon Comprehend started training a new version of ${etl.version_of}: version ${etl.run_id}, on the served model's documents and the corrections.`
+      : `Amazon Comprehend started training the document classifier for run ${etl.run_id}.`,
     "",
     `Classifier ARN: ${arn}`,
     `Training data: ${etl.training_data_uri}`,

@@ -8,11 +8,11 @@ import {
   readTags,
   writeTag,
 } from "../pipeline-shared/classifiers";
-import { classifierName, TAG_STARTED_NOTIFIED } from "../pipeline-shared/naming";
+import { TAG_STARTED_NOTIFIED } from "../pipeline-shared/naming";
 import { parseEventMessage, publishEvent } from "../shared/events";
 import type { TrainConfig } from "./config";
 import { type EtlCompleted, EtlMessageError, parseEtlCompleted } from "./etl-completed";
-import { buildCreateClassifierInput, expectedClassifierArn, trainingStartedEvent } from "./request";
+import { buildCreateClassifierInput, expectedClassifierArn, nameOf, trainingStartedEvent } from "./request";
 
 export interface TrainDeps {
   readonly comprehend: ComprehendClient;
@@ -78,7 +78,7 @@ async function reportExisting(
 
 /** Starts training for a validated run, or reports the classifier an earlier delivery already started. */
 export async function startTraining(deps: TrainDeps, etl: EtlCompleted): Promise<TrainResult> {
-  const arn = expectedClassifierArn(deps.config, etl.run_id);
+  const arn = expectedClassifierArn(deps.config, etl.run_id, etl.version_of);
   const before = await describeClassifier(deps.comprehend, arn);
   if (before)
     return reportExisting(deps, etl, before.DocumentClassifierArn ?? arn, before.Status ?? "UNKNOWN");
@@ -97,10 +97,9 @@ export async function startTraining(deps: TrainDeps, etl: EtlCompleted): Promise
     // Another delivery of the same message won the race between our lookup and our create.
     const raced = await describeClassifier(deps.comprehend, arn);
     if (!raced) {
-      throw new Error(
-        `Comprehend says ${classifierName(deps.config.namePrefix, etl.run_id)} is in use, but ${arn} does not exist`,
-        { cause: error },
-      );
+      throw new Error(`Comprehend says ${nameOf(deps.config, etl)} is in use, but ${arn} does not exist`, {
+        cause: error,
+      });
     }
     return reportExisting(deps, etl, raced.DocumentClassifierArn ?? arn, raced.Status ?? "UNKNOWN");
   }

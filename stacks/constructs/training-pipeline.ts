@@ -117,6 +117,7 @@ export class TrainingPipeline extends Construct {
       dependsOn: props.workSpace.mountTargets,
       environment: environmentFor(ETL_ENVIRONMENT, {
         TOPIC_ARN: topic.arn,
+        NAME_PREFIX: namePrefix,
         WORK_DIR: WORK_SPACE.path,
         PREPPED_PREFIX: DATA_PREFIXES.prepped,
         REPORTS_PREFIX: DATA_PREFIXES.reports,
@@ -136,6 +137,16 @@ export class TrainingPipeline extends Construct {
           resources: [
             objectArns(store, DATA_PREFIXES.raw),
             objectArns(store, DATA_PREFIXES.correctionsInput),
+          ],
+        },
+        {
+          // A retraining set is built from the served run's files, every correction and the request itself.
+          sid: "ReadRetrainingSources",
+          actions: ["s3:GetObject", "s3:GetObjectVersion"],
+          resources: [
+            objectArns(store, DATA_PREFIXES.retrainInput),
+            objectArns(store, DATA_PREFIXES.prepped),
+            objectArns(store, DATA_PREFIXES.corrections),
           ],
         },
         {
@@ -410,6 +421,13 @@ export class TrainingPipeline extends Construct {
           filterPrefix: DATA_PREFIXES.correctionsInput,
           filterSuffix: suffix,
         })),
+        {
+          id: "etl-on-retrain-request",
+          events: ["s3:ObjectCreated:*"],
+          lambdaFunctionArn: this.etl.function.arn,
+          filterPrefix: DATA_PREFIXES.retrainInput,
+          filterSuffix: ".json",
+        },
         ...[".csv", ".CSV"].map((suffix) => ({
           id: `batch-on-backlog${suffix === ".CSV" ? "-upper" : ""}`,
           lambdaFunctionArn: this.batch.function.arn,

@@ -58,6 +58,7 @@ beforeAll(async () => {
   workRoot = await mkdtemp(join(tmpdir(), "etl-efs-"));
   Object.assign(process.env, {
     TOPIC_ARN,
+    NAME_PREFIX: "itsr",
     WORK_DIR: workRoot,
     PREPPED_PREFIX: "prepped_data/",
     REPORTS_PREFIX: "reports/",

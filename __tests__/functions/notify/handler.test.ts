@@ -230,6 +230,32 @@ describe("notify handler: training output written", () => {
     ]);
   });
 
+  it("finds a retraining's model as a version of the served classifier, named by its run", async () => {
+    // Prepare: run `retrain-...` was trained as a version of the served classifier NAME.
+    const retrainRun = "retrain-20261204-220000-0123456789ab";
+    const versionArn = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/${NAME}/version/${retrainRun}`;
+    const event = outputEvent();
+    const record = event.Records[0];
+    if (!record) throw new Error("fixture has no record");
+    record.s3.object.key = `output_data/${retrainRun}/111122223333-CLR-0a1b2c3d4e5f60718293a4b5c6d7e8f9/output/output.tar.gz`;
+    comprehend.on(DescribeDocumentClassifierCommand).rejects(notFound());
+    // No classifier is named after the retraining's run; listing them all finds its version.
+    comprehend.on(ListDocumentClassifiersCommand).callsFake((input) => ({
+      DocumentClassifierPropertiesList: input.Filter
+        ? []
+        : [classifier(), classifier({ DocumentClassifierArn: versionArn, VersionName: retrainRun })],
+    }));
+
+    // Act
+    const results = await handler(event, context);
+
+    // Assess
+    expect(results).toEqual([
+      { outcome: "reported", run_id: retrainRun, classifier_arn: versionArn, status: "TRAINED" },
+    ]);
+    expect(published().subject).toContain(NAME);
+  });
+
   it("logs and returns when no classifier exists for the output", async () => {
     // Prepare
     comprehend.on(DescribeDocumentClassifierCommand).rejects(notFound());

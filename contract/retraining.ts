@@ -1,0 +1,29 @@
+/**
+ * Asking for the next version of the served model: `npm run retrain` (or the corrections count reaching
+ * retrain_after_corrections) writes a request under retrain_input/, and the ETL function builds the retraining
+ * set from it. The request names the served classifier: its documents are the base and its name is the one the
+ * new version joins.
+ */
+import { DATA_PREFIXES } from "./data-layout";
+
+/** What an operator runs to ask for the next version of the served model. */
+export const RETRAIN_COMMAND = "npm run retrain";
+
+export interface RetrainRequest {
+  /** The classifier (with its version) the endpoint serves: what the new version is compared with. */
+  readonly served_classifier_arn: string;
+  readonly requested_at: string;
+  readonly requested_by: "operator" | "corrections";
+  /** For an automatic request: the new corrections that triggered it. */
+  readonly new_corrections?: number;
+}
+
+/** One request a second at most: its time names it, and so the run the ETL makes of it. */
+export function retrainRequestKey(requestedAt: Date): string {
+  const stamp = requestedAt.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+  return `${DATA_PREFIXES.retrainInput}retrain-${stamp}.json`;
+}
+
+export function isRetrainRequestKey(key: string): boolean {
+  return key.startsWith(DATA_PREFIXES.retrainInput) && key.endsWith(".json");
+}
