@@ -75,13 +75,10 @@ export const CLASSIFY_ENVIRONMENT = contract(
   ["ENDPOINT_ARN", "POWERTOOLS_METRICS_NAMESPACE"],
   ["RETRY_AFTER_SECONDS", "REVIEW_THRESHOLD", "ACTIVE_HOURS", "REVIEW_QUEUE_BUCKET"],
 );
-export const CORRECTIONS_ENVIRONMENT = contract([
-  "DATA_BUCKET",
-  "REPORTS_PREFIX",
-  "CLASSIFIER_ARN",
-  "NAME_PREFIX",
-  "POWERTOOLS_METRICS_NAMESPACE",
-]);
+export const CORRECTIONS_ENVIRONMENT = contract(
+  ["DATA_BUCKET", "REPORTS_PREFIX", "CLASSIFIER_ARN", "NAME_PREFIX", "POWERTOOLS_METRICS_NAMESPACE"],
+  ["RETRAIN_AFTER_CORRECTIONS"],
+);
 export const DRIFT_ENVIRONMENT = contract(
   [
     "TOPIC_ARN",
@@ -93,7 +90,12 @@ export const DRIFT_ENVIRONMENT = contract(
     "DASHBOARD_URL",
     "DOCS_URL",
   ],
-  ["DRIFT_DISTANCE_THRESHOLD", "LOW_CONFIDENCE_RISE_POINTS", "DRIFT_MIN_ANSWERS"],
+  [
+    "DRIFT_DISTANCE_THRESHOLD",
+    "LOW_CONFIDENCE_RISE_POINTS",
+    "DRIFT_MIN_ANSWERS",
+    "RETRAIN_AFTER_CORRECTIONS",
+  ],
 );
 /** The drift check's defaults (functions/drift/core.ts says why these). */
 export const DRIFT_DEFAULTS = { distance: 0.2, lowConfidenceRisePoints: 10, minAnswers: 200 } as const;

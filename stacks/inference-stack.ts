@@ -48,6 +48,8 @@ export class InferenceStack extends AppStack {
   readonly alarms: OperatorAlarms;
   readonly dashboard: ClassifierDashboard;
   readonly driftCheck: DriftCheck;
+  /** retrain_after_corrections, for the functions that count corrections. */
+  private readonly retrainAfterCorrections: number;
 
   constructor(scope: Construct, props: AppStackProps) {
     super(scope, "inference", props);
@@ -220,6 +222,20 @@ export class InferenceStack extends AppStack {
       lifecycleFunction: this.endpoint.lifecycleFunction.function,
       desired: this.endpoint.desired,
     });
+    const retrainAfterCorrections = variable("retrain_after_corrections", {
+      type: "number",
+      description:
+        "Ask for the next model version on its own once this many corrections arrived since the last retraining request (npm run retrain asks by hand). 0: never on its own.",
+      default: 0,
+      validation: [
+        {
+          condition: hcl(
+            "var.retrain_after_corrections >= 0 && floor(var.retrain_after_corrections) == var.retrain_after_corrections",
+          ),
+          errorMessage: "retrain_after_corrections must be a whole number, 0 or more.",
+        },
+      ],
+    });
     this.api = new ClassificationApi(this, "api", {
       namePrefix: namePrefix.stringValue,
       partition: this.endpoint.partition,
@@ -255,8 +271,10 @@ export class InferenceStack extends AppStack {
           description: `Write low-score answers (text, prediction, scores) to the data bucket under ${DATA_PREFIXES.reviewQueue} for a person to label; kept review_retention_days (data stack).`,
           default: true,
         }).booleanValue,
+        retrainAfterCorrections: retrainAfterCorrections.numberValue,
       },
     });
+    this.retrainAfterCorrections = retrainAfterCorrections.numberValue;
 
     const watched = this.watch(
       store,
@@ -283,6 +301,10 @@ export class InferenceStack extends AppStack {
       comprehend_endpoint_arn: {
         value: this.endpoint.endpointArn,
         description: "ARN of the Comprehend endpoint.",
+      },
+      served_classifier_arn: {
+        value: classifierArn.stringValue,
+        description: "The model the endpoint serves: what npm run retrain builds the next version on.",
       },
       classify_function_name: {
         value: this.api.classifyFunction.function.functionName,
@@ -426,6 +448,7 @@ export class InferenceStack extends AppStack {
       docsUrl,
       network,
       logRetentionDays: logRetentionDays.numberValue,
+      retrainAfterCorrections: this.retrainAfterCorrections,
       schedule: variable("drift_check_schedule", {
         type: "string",
         description:

@@ -33,6 +33,7 @@ export const INFERENCE_OUTPUTS = [
   "rest_api_invoke_url",
   "rest_api_id",
   "comprehend_endpoint_arn",
+  "served_classifier_arn",
   "classify_function_name",
   "dashboard_url",
   "active_hours_json",

@@ -10,6 +10,7 @@ import {
 } from "../../scripts/lib/command";
 import { PLAN_REVIEW_COMMAND } from "../../scripts/plan-review";
 import { PR_COMMENT_COMMAND } from "../../scripts/pr-comment";
+import { retrainCommand } from "../../scripts/retrain";
 import { reviewCommand } from "../../scripts/review";
 import { stacksCommand } from "../../scripts/stacks";
 import { startTrainingCommand } from "../../scripts/start-training";
@@ -44,6 +45,7 @@ const TOOLS: [string, CommandSpec<never>][] = [
   ["npm run destroy", stacksCommand("destroy", untouchable) as never],
   ["npm run classify", classifyCommand(untouchable) as never],
   ["npm run review", reviewCommand(untouchable) as never],
+  ["npm run retrain", retrainCommand(untouchable) as never],
 ];
 
 describe("every command-line tool", () => {

@@ -188,6 +188,7 @@ describe("training stack", () => {
       "raw_data/*.ZIP",
       "raw_data/*.csv",
       "raw_data/*.zip",
+      "retrain_input/*.json",
     ]);
     for (const trigger of notification.lambda_function)
       expect(trigger.events).toEqual(["s3:ObjectCreated:*"]);

@@ -4,8 +4,9 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { CORRECTIONS_ENVIRONMENT } from "../../contract/environment";
 import { CORRECTION_METRICS } from "../../contract/metrics";
 import { errorResponse, type ProxyResult } from "../classify/core";
+import { requestRetrainingIfDue } from "../pipeline-shared/retrain-trigger";
 import { readTrainingMix } from "../pipeline-shared/training-mix";
-import { readContract } from "../shared/config";
+import { readContract, readNonNegativeInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import { parseCorrectionRequest, RequestError } from "./core";
 import { recordCorrection } from "./record";
@@ -33,6 +34,29 @@ const knownLabels = () => {
   return labels;
 };
 
+const retrainAfterCorrections = readNonNegativeInt(
+  "RETRAIN_AFTER_CORRECTIONS",
+  config.RETRAIN_AFTER_CORRECTIONS,
+  0,
+);
+
+/** The correction is stored whatever happens here: a failed count is logged, the next correction counts again. */
+async function askForRetrainingIfDue(): Promise<void> {
+  if (retrainAfterCorrections === 0) return;
+  try {
+    const outcome = await requestRetrainingIfDue({
+      s3,
+      bucket: config.DATA_BUCKET,
+      afterCorrections: retrainAfterCorrections,
+      servedClassifierArn: config.CLASSIFIER_ARN,
+      now: () => new Date(),
+    });
+    if (outcome.requested) logger.info("retraining requested: enough new corrections", outcome);
+  } catch (error) {
+    logger.warn("could not count the corrections for retrain_after_corrections", { error: error as Error });
+  }
+}
+
 /** POST /corrections: validates, stores the correction (and answers a queued ticket), 201 with what was stored. */
 export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<ProxyResult> => {
   logger.addContext(context);
@@ -50,6 +74,7 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
       label: correction.label,
       new_label: correction.new_label,
     });
+    await askForRetrainingIfDue();
     return {
       statusCode: 201,
       headers: { "Content-Type": "application/json" },

@@ -3,7 +3,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { DRIFT_DEFAULTS, DRIFT_ENVIRONMENT } from "../../contract/environment";
-import { readContract, readFraction, readPositiveInt } from "../shared/config";
+import { requestRetrainingIfDue } from "../pipeline-shared/retrain-trigger";
+import { readContract, readFraction, readNonNegativeInt, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import { type DriftConfig, type DriftDeps, runDriftCheck } from "./check";
 import type { DriftAssessment } from "./core";
@@ -41,6 +42,11 @@ const config: DriftConfig = {
     minAnswers: readPositiveInt("DRIFT_MIN_ANSWERS", env.DRIFT_MIN_ANSWERS, DRIFT_DEFAULTS.minAnswers),
   },
 };
+const retrainAfterCorrections = readNonNegativeInt(
+  "RETRAIN_AFTER_CORRECTIONS",
+  env.RETRAIN_AFTER_CORRECTIONS,
+  0,
+);
 const logger = createLogger("drift-check");
 const deps: DriftDeps = {
   config,
@@ -54,5 +60,18 @@ const deps: DriftDeps = {
 /** EventBridge schedule (drift_check_schedule) -> compare last week with the served model's training data. */
 export const handler = async (_event: ScheduledEvent, context: Context): Promise<DriftAssessment> => {
   logger.addContext(context);
-  return runDriftCheck(deps);
+  const assessment = await runDriftCheck(deps);
+  // The weekly sweep for retrain_after_corrections: imported exports and the review page's answers count too,
+  // and no API correction may come to count them.
+  if (retrainAfterCorrections > 0) {
+    const outcome = await requestRetrainingIfDue({
+      s3: deps.s3,
+      bucket: config.bucket,
+      afterCorrections: retrainAfterCorrections,
+      servedClassifierArn: config.classifierArn,
+      now: deps.now,
+    });
+    logger.info("corrections since the last retraining request", outcome);
+  }
+  return assessment;
 };

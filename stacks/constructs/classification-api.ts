@@ -19,7 +19,7 @@ import { CLASSIFY_ENVIRONMENT, CORRECTIONS_ENVIRONMENT, environmentFor } from ".
 import { functionName } from "../../contract/functions";
 import { CLASSIFY_SERVICE, metricsNamespace } from "../../contract/metrics";
 import { MAX_LABEL_CHARACTERS } from "../../contract/review";
-import { type DataStore, objectArns } from "./data-store";
+import { type DataStore, objectArns, retrainTriggerStatements } from "./data-store";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 /** The original sample's path, which its clients already call. */
@@ -56,6 +56,8 @@ export interface ClassificationApiProps {
     /** Below this top score an answer is counted as low-confidence and queued. */
     readonly threshold: number;
     readonly queueEnabled: boolean | IResolvable;
+    /** retrain_after_corrections: 0 never asks for retraining on its own. */
+    readonly retrainAfterCorrections: number;
   };
 }
 
@@ -120,8 +122,10 @@ export class ClassificationApi extends Construct {
         CLASSIFIER_ARN: props.classifierArn,
         NAME_PREFIX: props.namePrefix,
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.namePrefix),
+        RETRAIN_AFTER_CORRECTIONS: Fn.tostring(props.review.retrainAfterCorrections),
       }),
       statements: [
+        ...retrainTriggerStatements(props.store),
         {
           sid: "StoreCorrections",
           actions: ["s3:PutObject"],

@@ -1,4 +1,5 @@
 import { Fn } from "cdktf";
+import { DATA_PREFIXES } from "../../contract/data-layout";
 import type { UpstreamOutputs } from "../app-stack";
 import type { DATA_OUTPUTS, OutputName } from "../outputs";
 
@@ -17,6 +18,26 @@ export interface DataStore {
 
 export function objectArns(store: Pick<DataStore, "bucketArn">, prefix: string): string {
   return `${store.bucketArn}/${prefix}*`;
+}
+
+/**
+ * What counting the corrections since the last retraining request and writing the next one takes
+ * (functions/pipeline-shared/retrain-trigger.ts); ListBucket also turns a missing key's 403 into a 404.
+ */
+export function retrainTriggerStatements(store: Pick<DataStore, "bucketArn">) {
+  return [
+    { sid: "ListCorrectionsAndRequests", actions: ["s3:ListBucket"], resources: [store.bucketArn] },
+    {
+      sid: "CountImportedCorrections",
+      actions: ["s3:GetObject"],
+      resources: [objectArns(store, DATA_PREFIXES.corrections)],
+    },
+    {
+      sid: "RequestRetraining",
+      actions: ["s3:PutObject"],
+      resources: [objectArns(store, DATA_PREFIXES.retrainInput)],
+    },
+  ];
 }
 
 /** Partition and account of a key, read from its ARN. */

@@ -6,7 +6,7 @@ import { Construct } from "constructs";
 import { DATA_PREFIXES } from "../../contract/data-layout";
 import { DRIFT_ENVIRONMENT, environmentFor } from "../../contract/environment";
 import { functionName } from "../../contract/functions";
-import { type DataStore, objectArns } from "./data-store";
+import { type DataStore, objectArns, retrainTriggerStatements } from "./data-store";
 import { type FunctionNetwork, NodeFunction } from "./node-function";
 
 export interface DriftCheckProps {
@@ -25,6 +25,8 @@ export interface DriftCheckProps {
   };
   readonly network: FunctionNetwork;
   readonly logRetentionDays: number;
+  /** retrain_after_corrections: the weekly check also counts the corrections (0: off). */
+  readonly retrainAfterCorrections: number;
 }
 
 /**
@@ -61,8 +63,10 @@ export class DriftCheck extends Construct {
         DRIFT_DISTANCE_THRESHOLD: Fn.tostring(props.thresholds.distance),
         LOW_CONFIDENCE_RISE_POINTS: Fn.tostring(props.thresholds.risePoints),
         DRIFT_MIN_ANSWERS: Fn.tostring(props.thresholds.minAnswers),
+        RETRAIN_AFTER_CORRECTIONS: Fn.tostring(props.retrainAfterCorrections),
       }),
       statements: [
+        ...retrainTriggerStatements(store),
         // CloudWatch's metric reads have no resource-level permissions ("Actions, resources, and condition keys
         // for Amazon CloudWatch"): the namespace is chosen in the request.
         {

@@ -1,0 +1,80 @@
+import { retrainRequestKey } from "../../../contract/retraining";
+import { correctionKey, importedCorrectionsKey } from "../../../contract/review";
+import {
+  automaticRequestKey,
+  requestRetrainingIfDue,
+} from "../../../functions/pipeline-shared/retrain-trigger";
+import { memoryBucket } from "../../fixtures/s3/bucket";
+
+const bucket = memoryBucket();
+const SERVED =
+  "arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--tickets-0123456789ab/version/tickets-0123456789ab";
+const deps = (afterCorrections: number) => ({
+  s3: bucket.client,
+  bucket: "itsr-data-111122223333",
+  afterCorrections,
+  servedClassifierArn: SERVED,
+  now: () => new Date("2026-12-04T22:00:00Z"),
+});
+const storeCorrection = (i: number) => {
+  const correction = {
+    id: `c-${i}`,
+    text: `ticket ${i}`,
+    label: "Network",
+    corrected_at: "2026-12-02T09:00:00.000Z",
+    source: "api",
+  };
+  bucket.put(correctionKey(correction), JSON.stringify(correction));
+};
+
+beforeEach(() => {
+  bucket.objects.clear();
+  bucket.install();
+});
+
+describe("retraining on its own after enough corrections", () => {
+  it("counts only the corrections stored since the last request, imported lines one by one", async () => {
+    // Prepare: 3 corrections, then a request by hand, then 2 by the API and an import of 3 tickets.
+    for (const i of [1, 2, 3]) storeCorrection(i);
+    bucket.put(retrainRequestKey(new Date("2026-12-03T00:00:00Z")), "{}");
+    for (const i of [4, 5]) storeCorrection(i);
+    bucket.put(importedCorrectionsKey("closed-0123456789ab"), '{"text":"a"}\n{"text":"b"}\n{"text":"c"}\n');
+
+    // Act
+    const below = await requestRetrainingIfDue(deps(6));
+    const reached = await requestRetrainingIfDue(deps(5));
+
+    // Assess
+    expect(below).toEqual({ requested: false, new_corrections: 5, needed: 6 });
+    expect(reached).toEqual({ requested: true, new_corrections: 5, key: automaticRequestKey(2) });
+    expect(JSON.parse(bucket.text(automaticRequestKey(2)) ?? "{}")).toEqual({
+      served_classifier_arn: SERVED,
+      requested_at: "2026-12-04T22:00:00.000Z",
+      requested_by: "corrections",
+      new_corrections: 5,
+    });
+  });
+
+  it("asks once when two corrections reach the count together, and not again until as many more arrive", async () => {
+    // Prepare
+    for (const i of [1, 2, 3]) storeCorrection(i);
+
+    // Act
+    const [a, b] = await Promise.all([requestRetrainingIfDue(deps(3)), requestRetrainingIfDue(deps(3))]);
+    storeCorrection(4);
+    const after = await requestRetrainingIfDue(deps(3));
+
+    // Assess
+    expect([a?.requested, b?.requested].sort()).toEqual([false, true]);
+    expect([...bucket.objects.keys()].filter((key) => key.startsWith("retrain_input/"))).toEqual([
+      automaticRequestKey(1),
+    ]);
+    expect(after).toEqual({ requested: false, new_corrections: 1, needed: 3 });
+  });
+
+  it("never asks when the count is 0", async () => {
+    for (const i of [1, 2, 3]) storeCorrection(i);
+    expect(await requestRetrainingIfDue(deps(0))).toMatchObject({ requested: false });
+    expect(bucket.objects.size).toBe(3);
+  });
+});

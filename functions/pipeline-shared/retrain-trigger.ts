@@ -1,0 +1,91 @@
+/**
+ * retrain_after_corrections: once that many corrections arrived since the last retraining request, ask for the
+ * next version (a request under retrain_input/, which the ETL turns into a training set). Called after every
+ * correction the API stores and by the weekly check, which also counts imported exports and the review page's
+ * answers. Two callers that reach the count together write the same key, and S3's conditional write lets one
+ * win ("If-None-Match: *", PutObject, Amazon S3 API Reference), so one count starts one training.
+ */
+import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import { DATA_PREFIXES } from "../../contract/data-layout";
+import type { RetrainRequest } from "../../contract/retraining";
+
+export interface RetrainTriggerDeps {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /** 0: never on its own. */
+  readonly afterCorrections: number;
+  readonly servedClassifierArn: string;
+  readonly now: () => Date;
+}
+
+export type RetrainTriggerOutcome =
+  | { readonly requested: false; readonly new_corrections: number; readonly needed: number }
+  | { readonly requested: true; readonly new_corrections: number; readonly key: string };
+
+interface Listed {
+  readonly key: string;
+  readonly modified: Date;
+}
+
+async function list(s3: S3Client, bucket: string, prefix: string): Promise<Listed[]> {
+  const found: Listed[] = [];
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const object of page.Contents ?? []) {
+      if (object.Key) found.push({ key: object.Key, modified: object.LastModified ?? new Date(0) });
+    }
+  }
+  return found;
+}
+
+/** The automatic requests' keys: numbered, so that two callers counting the same corrections pick the same one. */
+export function automaticRequestKey(sequence: number): string {
+  return `${DATA_PREFIXES.retrainInput}retrain-auto-${String(sequence).padStart(4, "0")}.json`;
+}
+
+async function countLines(s3: S3Client, bucket: string, key: string): Promise<number> {
+  const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const text = (await output.Body?.transformToString("utf8")) ?? "";
+  return text.split("\n").filter((line) => line.trim() !== "").length;
+}
+
+/** Counts the corrections stored since the last request and asks for retraining once there are enough. */
+export async function requestRetrainingIfDue(deps: RetrainTriggerDeps): Promise<RetrainTriggerOutcome> {
+  const requests = await list(deps.s3, deps.bucket, DATA_PREFIXES.retrainInput);
+  const since = Math.max(0, ...requests.map((r) => r.modified.getTime()));
+  let count = 0;
+  for (const object of await list(deps.s3, deps.bucket, DATA_PREFIXES.corrections)) {
+    if (object.modified.getTime() <= since) continue;
+    if (object.key.endsWith(".jsonl")) count += await countLines(deps.s3, deps.bucket, object.key);
+    else if (object.key.endsWith(".json")) count += 1;
+  }
+  if (deps.afterCorrections <= 0 || count < deps.afterCorrections) {
+    return { requested: false, new_corrections: count, needed: deps.afterCorrections };
+  }
+  const key = automaticRequestKey(requests.length + 1);
+  const request: RetrainRequest = {
+    served_classifier_arn: deps.servedClassifierArn,
+    requested_at: deps.now().toISOString(),
+    requested_by: "corrections",
+    new_corrections: count,
+  };
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: deps.bucket,
+        Key: key,
+        Body: JSON.stringify(request, null, 2),
+        ContentType: "application/json",
+        IfNoneMatch: "*",
+      }),
+    );
+  } catch (error) {
+    // Another caller counted the same corrections a moment earlier: its request stands.
+    if (
+      (error as Error).name !== "PreconditionFailed" &&
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412
+    )
+      throw error;
+    return { requested: false, new_corrections: count, needed: deps.afterCorrections };
+  }
+  return { requested: true, new_corrections: count, key };
+}
