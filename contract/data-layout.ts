@@ -52,6 +52,18 @@ export interface RunLayout {
   };
   /** The trained model's report from Comprehend's own confusion matrix, beside the baseline's. */
   readonly model: { readonly json: string; readonly html: string };
+  /** The model scored on a sample of the test documents (contract/scoring.ts). */
+  readonly scoring: {
+    /** Each scored model's answers and figures on the sample, by role. */
+    readonly scores: (role: string) => string;
+    /** The per-label thresholds at auto_route_precision: what the API and the batch results route by. */
+    readonly routing: string;
+    /** A new version beside the served one, on the same documents. */
+    readonly comparison: string;
+    readonly comparisonHtml: string;
+    /** Written (conditionally) before the scoring email, so that two jobs finishing together send one. */
+    readonly emailed: string;
+  };
 }
 
 export function runLayout(
@@ -74,6 +86,13 @@ export function runLayout(
       json: `${prefixes.reports}${runId}/comprehend-evaluation.json`,
       html: `${prefixes.reports}${runId}/comprehend-evaluation.html`,
     },
+    scoring: {
+      scores: (role) => `${prefixes.reports}${runId}/scores-${role}.json`,
+      routing: `${prefixes.reports}${runId}/routing.json`,
+      comparison: `${prefixes.reports}${runId}/comparison.json`,
+      comparisonHtml: `${prefixes.reports}${runId}/comparison.html`,
+      emailed: `${prefixes.reports}${runId}/scoring-emailed.json`,
+    },
   };
 }
 
@@ -93,6 +112,8 @@ export interface BatchLayout {
   readonly finished: string;
   /** Written once a failed or stopped job was emailed: the scheduled check reports each job once. */
   readonly failureReported: string;
+  /** Present for a job that scores a model on known labels (contract/scoring.ts ScoringJob). */
+  readonly scoring: string;
 }
 
 export function batchLayout(prefixes: Pick<DataPrefixes, "batchOutput">, batchId: string): BatchLayout {
@@ -106,6 +127,7 @@ export function batchLayout(prefixes: Pick<DataPrefixes, "batchOutput">, batchId
     results: `${base}results.csv`,
     finished: `${base}finished.json`,
     failureReported: `${base}failure-reported.json`,
+    scoring: `${base}scoring.json`,
   };
 }
 

@@ -17,6 +17,12 @@ export const PIPELINE_EVENT_TYPES = [
   /** A ticket export under corrections_input/ became corrections (or was refused, with the reason). */
   "corrections_imported",
   "corrections_failed",
+  /** A trained model is scored on a sample of its test documents; the price is in the email. */
+  "scoring_started",
+  /** The scored model's per-label routing thresholds and coverage. */
+  "model_scored",
+  /** A new version and the served one on the same documents, ending with the promotion command or why not. */
+  "model_compared",
   /** The weekly check found the tickets' label mix or low-confidence share moved away from the model's. */
   "drift_detected",
 ] as const;
@@ -27,4 +33,9 @@ export type PipelineEventType = (typeof PIPELINE_EVENT_TYPES)[number];
 export const EVENT_TYPE_ATTRIBUTE = "event_type";
 export const ETL_COMPLETED_FILTER = {
   [EVENT_TYPE_ATTRIBUTE]: ["etl_completed"] satisfies PipelineEventType[],
+};
+
+/** The batch function scores every trained model (functions/batch/scoring.ts). */
+export const TRAINING_FINISHED_FILTER = {
+  [EVENT_TYPE_ATTRIBUTE]: ["training_finished"] satisfies PipelineEventType[],
 };

@@ -6,6 +6,15 @@
  */
 import { DATA_PREFIXES } from "./data-layout";
 
+/**
+ * The one command that serves a classifier: it writes the ARN into terraform.tfvars and deploys the inference
+ * stack, which creates the endpoint or moves the running one to this model in place. Runs from the project root.
+ * Promoting a new version is the same command: Terraform stays the owner of what the endpoint serves.
+ */
+export function deployCommand(arn: string): string {
+  return `npm run deploy -- inference --classifier-arn ${arn}`;
+}
+
 /** What an operator runs to ask for the next version of the served model. */
 export const RETRAIN_COMMAND = "npm run retrain";
 

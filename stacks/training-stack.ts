@@ -7,6 +7,7 @@ import {
   DEFAULT_TRAINING_PRICE_PER_HOUR,
   ETL_DEFAULTS,
 } from "../contract/environment";
+import { SCORING_DEFAULTS } from "../contract/scoring";
 import { AppStack, type AppStackProps } from "./app-stack";
 import { CostBudget } from "./constructs/cost-budget";
 import { type DataStore, dataStoreFromState } from "./constructs/data-store";
@@ -310,6 +311,32 @@ export class TrainingStack extends AppStack {
           {
             condition: hcl("var.batch_review_threshold >= 0 && var.batch_review_threshold <= 1"),
             errorMessage: "batch_review_threshold must be from 0 to 1.",
+          },
+        ],
+      }).numberValue,
+      autoRoutePrecision: variable("auto_route_precision", {
+        type: "number",
+        description:
+          "Each trained model is scored on a sample of its test documents; a label's answers route themselves from the score at which they are this often right (the API's decision, the batch results' needs_review). Above 0, at most 1.",
+        default: SCORING_DEFAULTS.autoRoutePrecision,
+        validation: [
+          {
+            condition: hcl("var.auto_route_precision > 0 && var.auto_route_precision <= 1"),
+            errorMessage: "auto_route_precision must be above 0 and at most 1, e.g. 0.9.",
+          },
+        ],
+      }).numberValue,
+      thresholdSampleDocuments: variable("threshold_sample_documents", {
+        type: "number",
+        description:
+          "At most this many test documents (every label kept) are scored per model for the thresholds and the comparison of versions; asynchronous classification is billed per character (at least 300 per document): 5,000 documents of 300 characters cost about $7.50.",
+        default: SCORING_DEFAULTS.sampleDocuments,
+        validation: [
+          {
+            condition: hcl(
+              "var.threshold_sample_documents >= 100 && var.threshold_sample_documents <= 100000 && floor(var.threshold_sample_documents) == var.threshold_sample_documents",
+            ),
+            errorMessage: "threshold_sample_documents must be a whole number from 100 to 100000.",
           },
         ],
       }).numberValue,

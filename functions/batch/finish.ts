@@ -17,6 +17,7 @@ import { labelsByDocumentCount } from "../shared/labels";
 import { objectExists } from "../shared/objects";
 import { joinPredictions, readPredictions } from "./results";
 import { batchReviewItems, enqueueAll } from "./review-items";
+import { finishScoring, type ScoringConfig } from "./scoring";
 import { parseBatchIds } from "./start";
 
 export interface FinishDeps {
@@ -30,6 +31,8 @@ export interface FinishDeps {
   /** Low-score tickets join the review queue (review_queue_enabled). */
   readonly reviewQueue: boolean;
   readonly now?: () => Date;
+  /** Scoring jobs (a `scoring.json` beside their documents) become thresholds and comparisons instead. */
+  readonly scoring?: ScoringConfig;
 }
 
 async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
@@ -53,6 +56,14 @@ export async function finishBatch(
   // The "finished" marker is written after the email: a retry after any failure before it emails once more
   // rather than never (the results CSV is rewritten with the same rows).
   if (await objectExists(deps.s3, bucket, layout.finished)) return { batch_id: batchId, status: "duplicate" };
+  if (deps.scoring && (await objectExists(deps.s3, bucket, layout.scoring))) {
+    const archive = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const predictions = await readPredictions(
+      (await archive.Body?.transformToByteArray()) ?? new Uint8Array(),
+    );
+    const outcome = await finishScoring(bucket, batchId, predictions, { ...deps, config: deps.scoring });
+    return { batch_id: batchId, status: outcome.status === "duplicate" ? "duplicate" : "finished" };
+  }
   const ids = parseBatchIds(await readText(deps.s3, bucket, layout.ids));
   const job = JSON.parse(await readText(deps.s3, bucket, layout.job)) as {
     job_id: string;

@@ -6,16 +6,26 @@
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
-import type { Context, S3Event, ScheduledEvent } from "aws-lambda";
+import type { Context, S3Event, ScheduledEvent, SNSEvent } from "aws-lambda";
 import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 import { checkPrefix } from "../../contract/data-layout";
 import { BATCH_ENVIRONMENT, splitList } from "../../contract/environment";
+import { SCORING_DEFAULTS } from "../../contract/scoring";
 import { parseS3Event } from "../etl/source";
-import { ConfigError, readBool, readContract, readFraction, readIdList } from "../shared/config";
+import {
+  ConfigError,
+  readBool,
+  readContract,
+  readFraction,
+  readIdList,
+  readPositiveInt,
+} from "../shared/config";
+import { parseEventMessage } from "../shared/events";
 import { isScheduledEvent } from "../shared/invocations";
 import { createLogger } from "../shared/logger";
 import { checkBatchJobs } from "./check";
 import { finishBatch } from "./finish";
+import { type ScoringConfig, startScoring } from "./scoring";
 import { startBatch } from "./start";
 
 const config = readContract(BATCH_ENVIRONMENT);
@@ -32,8 +42,53 @@ const reviewThreshold = readFraction(
   config.REVIEW_THRESHOLD ?? String(DEFAULT_REVIEW_THRESHOLD),
 );
 
-export const handler = async (event: S3Event | ScheduledEvent, context: Context): Promise<unknown[]> => {
+const jobConfig = {
+  namePrefix: config.NAME_PREFIX,
+  outputPrefix: config.BATCH_OUTPUT_PREFIX,
+  dataAccessRoleArn: config.DATA_ACCESS_ROLE_ARN,
+  kmsKeyArn: config.KMS_KEY_ARN,
+  subnetIds: readIdList("SUBNET_IDS", config.SUBNET_IDS, 16),
+  securityGroupIds: readIdList("SECURITY_GROUP_IDS", config.SECURITY_GROUP_IDS, 5),
+};
+const scoring: ScoringConfig = {
+  ...jobConfig,
+  topicArn: config.TOPIC_ARN,
+  bucket: config.DATA_BUCKET,
+  preppedPrefix: config.PREPPED_PREFIX,
+  reportsPrefix: config.REPORTS_PREFIX,
+  targetPrecision: readFraction(
+    "AUTO_ROUTE_PRECISION",
+    config.AUTO_ROUTE_PRECISION ?? String(SCORING_DEFAULTS.autoRoutePrecision),
+  ),
+  sampleDocuments: readPositiveInt(
+    "THRESHOLD_SAMPLE_DOCUMENTS",
+    config.THRESHOLD_SAMPLE_DOCUMENTS,
+    SCORING_DEFAULTS.sampleDocuments,
+  ),
+};
+
+function isSnsEvent(event: unknown): event is SNSEvent {
+  return (
+    Array.isArray((event as SNSEvent | null)?.Records) &&
+    (event as SNSEvent).Records[0]?.EventSource === "aws:sns"
+  );
+}
+
+export const handler = async (
+  event: S3Event | ScheduledEvent | SNSEvent,
+  context: Context,
+): Promise<unknown[]> => {
   logger.addContext(context);
+  if (isSnsEvent(event)) {
+    // training_finished (the subscription's filter): score the trained model on its test documents.
+    const outcomes: unknown[] = [];
+    for (const record of event.Records) {
+      const message = parseEventMessage(record.Sns.Message);
+      if (message.event_type !== "training_finished") continue;
+      outcomes.push(await startScoring(message, { s3, sns, comprehend, logger, config: scoring }));
+    }
+    return outcomes;
+  }
   if (isScheduledEvent(event)) {
     return checkBatchJobs({
       s3,
@@ -56,13 +111,8 @@ export const handler = async (event: S3Event | ScheduledEvent, context: Context)
           comprehend,
           logger,
           config: {
+            ...jobConfig,
             topicArn: config.TOPIC_ARN,
-            namePrefix: config.NAME_PREFIX,
-            outputPrefix: config.BATCH_OUTPUT_PREFIX,
-            dataAccessRoleArn: config.DATA_ACCESS_ROLE_ARN,
-            kmsKeyArn: config.KMS_KEY_ARN,
-            subnetIds: readIdList("SUBNET_IDS", config.SUBNET_IDS, 16),
-            securityGroupIds: readIdList("SECURITY_GROUP_IDS", config.SECURITY_GROUP_IDS, 5),
             idColumn: config.BATCH_ID_COLUMN,
             textColumns: splitList(config.CSV_TEXT_COLUMNS),
             classifierArn: config.CLASSIFIER_ARN,
@@ -81,6 +131,7 @@ export const handler = async (event: S3Event | ScheduledEvent, context: Context)
           outputPrefix: config.BATCH_OUTPUT_PREFIX,
           reviewThreshold,
           reviewQueue: readBool("REVIEW_QUEUE", config.REVIEW_QUEUE),
+          scoring,
         }),
       );
     } else {

@@ -114,6 +114,42 @@ export function jobDocuments(tickets: readonly BacklogTicket[]): {
   return { lines, ids, text, bytes: Buffer.byteLength(text, "utf8") };
 }
 
+/** The job settings every classification job of the app shares: its role, VPC and key. */
+export type JobConfig = Pick<
+  BatchConfig,
+  "namePrefix" | "outputPrefix" | "dataAccessRoleArn" | "kmsKeyArn" | "subnetIds" | "securityGroupIds"
+>;
+
+/**
+ * Starts the classification job of a batch whose documents are written: in the VPC, with the app's key, named
+ * and tagged so the scheduled check knows it, with a token that makes a repeated start the same job.
+ */
+export function startJob(
+  comprehend: ComprehendClient,
+  config: JobConfig,
+  bucket: string,
+  batchId: string,
+  classifierArn: string,
+) {
+  const layout = batchLayout({ batchOutput: config.outputPrefix }, batchId);
+  return comprehend.send(
+    new StartDocumentClassificationJobCommand({
+      JobName: batchJobName(config.namePrefix, batchId),
+      DocumentClassifierArn: classifierArn,
+      InputDataConfig: { S3Uri: `s3://${bucket}/${layout.documents}`, InputFormat: "ONE_DOC_PER_LINE" },
+      OutputDataConfig: { S3Uri: `s3://${bucket}/${layout.output}`, KmsKeyId: config.kmsKeyArn },
+      DataAccessRoleArn: config.dataAccessRoleArn,
+      VolumeKmsKeyId: config.kmsKeyArn,
+      VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
+      ClientRequestToken: `batch-${batchId}`,
+      Tags: [
+        { Key: TAG_APP, Value: config.namePrefix },
+        { Key: TAG_BATCH_ID, Value: batchId },
+      ],
+    }),
+  );
+}
+
 /** The batch's ids: every ticket in export order, and the ticket each line of the job's input stands for. */
 export interface BatchIds {
   readonly tickets: readonly string[];
@@ -288,26 +324,7 @@ export async function startBatch(source: SourceObject, deps: BatchDeps): Promise
     };
     try {
       // A job of this batch found above is adopted; otherwise one is started (with a fixed ClientRequestToken too).
-      if (!earlier)
-        job = await deps.comprehend.send(
-          new StartDocumentClassificationJobCommand({
-            JobName: batchJobName(config.namePrefix, batchId),
-            DocumentClassifierArn: classifierArn,
-            InputDataConfig: {
-              S3Uri: `s3://${source.bucket}/${layout.documents}`,
-              InputFormat: "ONE_DOC_PER_LINE",
-            },
-            OutputDataConfig: { S3Uri: `s3://${source.bucket}/${layout.output}`, KmsKeyId: config.kmsKeyArn },
-            DataAccessRoleArn: config.dataAccessRoleArn,
-            VolumeKmsKeyId: config.kmsKeyArn,
-            VpcConfig: { SecurityGroupIds: [...config.securityGroupIds], Subnets: [...config.subnetIds] },
-            ClientRequestToken: `batch-${batchId}`,
-            Tags: [
-              { Key: TAG_APP, Value: config.namePrefix },
-              { Key: TAG_BATCH_ID, Value: batchId },
-            ],
-          }),
-        );
+      if (!earlier) job = await startJob(deps.comprehend, config, source.bucket, batchId, classifierArn);
     } catch (error) {
       if (isAwsError(error, ...REFUSALS)) {
         throw new InputError(

@@ -5,15 +5,12 @@
  */
 import { parse as parseVega, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { escapeHtml } from "../shared/html";
 import type { Evaluation } from "./evaluate";
 import { verdictOf } from "./verdict";
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 const LABEL_CHARACTERS = 32;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** The heat map's Vega-Lite specification: one cell per (actual, predicted), labelled with its value. */
 export function confusionMatrixSpec(evaluation: Evaluation, normalised: boolean): TopLevelSpec {

@@ -1,5 +1,6 @@
 import type { DocumentClassifierProperties } from "@aws-sdk/client-comprehend";
 import { runLayout } from "../../contract/data-layout";
+import { deployCommand } from "../../contract/retraining";
 import { isFailed, isFinished } from "../pipeline-shared/classifiers";
 import {
   costUsd,
@@ -12,13 +13,7 @@ import type { PipelineEvent } from "../shared/events";
 import { parseS3Uri } from "../shared/s3";
 import type { ModelComparison } from "./model-report";
 
-/**
- * The one command that serves a classifier: it writes the ARN into terraform.tfvars and deploys the inference
- * stack, which creates the endpoint or moves the running one to this model in place. Runs from the project root.
- */
-export function deployCommand(arn: string): string {
-  return `npm run deploy -- inference --classifier-arn ${arn}`;
-}
+export { deployCommand };
 
 export function tfvarsLine(arn: string): string {
   return `document_classifier_arn = "${arn}"`;

@@ -15,7 +15,7 @@ import {
   NOTIFY_ENVIRONMENT,
   TRAIN_ENVIRONMENT,
 } from "../../contract/environment";
-import { ETL_COMPLETED_FILTER } from "../../contract/events";
+import { ETL_COMPLETED_FILTER, TRAINING_FINISHED_FILTER } from "../../contract/events";
 import { functionName } from "../../contract/functions";
 import { ComprehendDataAccessRole } from "./comprehend-data-access-role";
 import { type DataStore, objectArns } from "./data-store";
@@ -44,6 +44,9 @@ export interface TrainingPipelineSettings {
   readonly batchReviewThreshold: number;
   /** Low-score backlog tickets join the review queue. */
   readonly reviewQueueEnabled: boolean | IResolvable;
+  /** Trained models are scored on their test sample: the precision the thresholds aim at, and its size. */
+  readonly autoRoutePrecision: number;
+  readonly thresholdSampleDocuments: number;
   /** The classifier backlog jobs use; empty: the newest trained one of this app. */
   readonly batchClassifierArn: string;
 }
@@ -64,7 +67,7 @@ export interface TrainingPipelineProps {
   readonly settings: TrainingPipelineSettings;
 }
 
-export { ETL_COMPLETED_FILTER };
+export { ETL_COMPLETED_FILTER, TRAINING_FINISHED_FILTER };
 
 /**
  * The functions that move a dataset from upload to trained model (the original sample's
@@ -324,8 +327,27 @@ export class TrainingPipeline extends Construct {
         REVIEW_THRESHOLD: `${settings.batchReviewThreshold}`,
         REVIEW_QUEUE: `${settings.reviewQueueEnabled}`,
         CLASSIFIER_ARN: settings.batchClassifierArn,
+        PREPPED_PREFIX: DATA_PREFIXES.prepped,
+        REPORTS_PREFIX: DATA_PREFIXES.reports,
+        AUTO_ROUTE_PRECISION: Fn.tostring(settings.autoRoutePrecision),
+        THRESHOLD_SAMPLE_DOCUMENTS: Fn.tostring(settings.thresholdSampleDocuments),
       }),
       statements: [
+        {
+          // A trained model is scored on a sample of its run's test file; the served one's ARN is in the report.
+          sid: "ReadTestSetsAndReports",
+          actions: ["s3:GetObject"],
+          resources: [
+            `${store.bucketArn}/${DATA_PREFIXES.prepped}*.test.csv`,
+            objectArns(store, DATA_PREFIXES.reports),
+          ],
+        },
+        {
+          // The scores, the routing thresholds and the comparison of versions, beside the run's other reports.
+          sid: "WriteScoringReports",
+          actions: ["s3:PutObject"],
+          resources: [objectArns(store, DATA_PREFIXES.reports)],
+        },
         {
           sid: "ReadBacklogs",
           actions: ["s3:GetObject", "s3:GetObjectVersion"],
@@ -451,6 +473,20 @@ export class TrainingPipeline extends Construct {
         },
       ],
       dependsOn: [etlPermission, notifyPermission, batchPermission],
+    });
+
+    new LambdaPermission(this, "batch_invoke_from_sns", {
+      action: "lambda:InvokeFunction",
+      functionName: this.batch.function.functionName,
+      principal: "sns.amazonaws.com",
+      sourceArn: topic.arn,
+    });
+    new SnsTopicSubscription(this, "batch_scoring_subscription", {
+      topicArn: topic.arn,
+      protocol: "lambda",
+      endpoint: this.batch.function.arn,
+      filterPolicyScope: "MessageAttributes",
+      filterPolicy: JSON.stringify(TRAINING_FINISHED_FILTER),
     });
 
     new LambdaPermission(this, "train_invoke_from_sns", {

@@ -1,0 +1,227 @@
+import "../../fixtures/batch/env";
+import {
+  ComprehendClient,
+  StartDocumentClassificationJobCommand,
+  type StartDocumentClassificationJobCommandInput,
+} from "@aws-sdk/client-comprehend";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { Context, S3Event, SNSEvent } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { scoringBatchId } from "../../../contract/scoring";
+import { handler } from "../../../functions/batch/handler";
+import { batchEnv } from "../../fixtures/batch/env";
+import { jobOutput, prediction } from "../../fixtures/batch/job-output";
+import { memoryBucket } from "../../fixtures/s3/bucket";
+import etlCompleted from "../../fixtures/train/etl-completed.json";
+import { publishedEvents } from "../published-events";
+
+const bucket = memoryBucket();
+const comprehend = mockClient(ComprehendClient);
+const sns = mockClient(SNSClient);
+const BUCKET = batchEnv.DATA_BUCKET;
+const SERVED_RUN = "tickets-0a1b2c3d4e5f";
+const RUN = "retrain-20261204-220000-0123456789ab";
+const SERVED = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--${SERVED_RUN}/version/${SERVED_RUN}`;
+const NEW = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--${SERVED_RUN}/version/${RUN}`;
+const context = { functionName: "itsr-batch", awsRequestId: "req-1" } as Context;
+
+/** The documented SNS event for Lambda (the train fixture's shape) carrying the notify function's event. */
+function trainingFinished(detail: Record<string, unknown>): SNSEvent {
+  const event = structuredClone(etlCompleted) as unknown as SNSEvent;
+  const record = event.Records[0];
+  if (!record) throw new Error("fixture has no record");
+  record.Sns.Message = JSON.stringify({ event_type: "training_finished", ...detail });
+  return event;
+}
+
+function outputCreated(key: string): S3Event {
+  return {
+    Records: [
+      { eventName: "ObjectCreated:Put", s3: { bucket: { name: BUCKET }, object: { key, size: 10 } } },
+    ],
+  } as unknown as S3Event;
+}
+
+/** The run's test file: 40 Network, 40 Desk and 20 Access tickets, as the ETL writes it (label,text). */
+function testFile(): string {
+  const rows: string[] = [];
+  for (const [label, n] of [
+    ["Network", 40],
+    ["Desk", 40],
+    ["Access", 20],
+  ] as const) {
+    for (let i = 0; i < n; i++) rows.push(`${label},"${label} ticket ${i}, please help"`);
+  }
+  return `${rows.join("\n")}\n`;
+}
+
+/** A model's answers to the job's documents: right where `right` says so, with the score given. */
+async function answer(
+  role: "new" | "served",
+  right: (label: string, i: number) => boolean,
+  score: (i: number) => number,
+) {
+  const batchId = scoringBatchId(RUN, role);
+  const lines = (bucket.text(`batch_output/${batchId}/input/documents.txt`) ?? "")
+    .split("\n")
+    .filter(Boolean);
+  const output = lines.map((text, i) => {
+    const label = text.split(" ")[0] as string;
+    return prediction(i, right(label, i) ? label : label === "Network" ? "Desk" : "Network", score(i));
+  });
+  const key = `batch_output/${batchId}/output/111122223333-CLN-0a1b2c3d4e5f60718293a4b5c6d7e8f9/output/output.tar.gz`;
+  bucket.objects.set(key, await jobOutput(output));
+  return key;
+}
+
+beforeEach(() => {
+  bucket.objects.clear();
+  bucket.install();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: "m1" });
+  comprehend.reset();
+  comprehend
+    .on(StartDocumentClassificationJobCommand)
+    .callsFake((input: StartDocumentClassificationJobCommandInput) => ({
+      JobId: `job-${input.JobName}`,
+      JobArn: `arn:aws:comprehend:us-east-1:111122223333:document-classification-job/job-${input.JobName}`,
+    }));
+  bucket.put(`prepped_data/${RUN}.test.csv`, testFile());
+});
+
+describe("scoring a trained model on its test documents", () => {
+  it("scores a new version and the served one on the same documents, prices it first, and names the promotion command", async () => {
+    // Prepare: the run is a retraining of the served model.
+    bucket.put(
+      `reports/${RUN}/report.json`,
+      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
+    );
+
+    // Act 1: training finished.
+    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+
+    // Assess 1: the price email before any job; both jobs on the same documents, in the VPC with the key.
+    const [priced] = publishedEvents(sns);
+    expect(priced?.input.MessageAttributes?.event_type?.StringValue).toBe("scoring_started");
+    expect(priced?.email).toContain("scored on 100 of its 100 test documents");
+    expect(priced?.detail).toMatchObject({ sample_documents: 100, served_classifier_arn: SERVED });
+    // 100 documents of under 300 characters: billed as 300 each, 3 units of $0.0005 per model.
+    expect(priced?.detail.cost_usd).toBeCloseTo(2 * 100 * 3 * 0.0005);
+    const jobs = comprehend.commandCalls(StartDocumentClassificationJobCommand).map((c) => c.args[0].input);
+    expect(jobs.map((j) => j.DocumentClassifierArn)).toEqual([NEW, SERVED]);
+    expect(jobs[0]).toMatchObject({
+      VolumeKmsKeyId: batchEnv.KMS_KEY_ARN,
+      VpcConfig: { Subnets: ["subnet-1", "subnet-2"] },
+    });
+    const documents = (role: "new" | "served") =>
+      bucket.text(`batch_output/${scoringBatchId(RUN, role)}/input/documents.txt`);
+    expect(documents("new")).toBe(documents("served"));
+
+    // Act 2: the new model is right on everything, the served one misses every Access ticket; both outputs land.
+    sns.resetHistory();
+    const newOutput = await answer(
+      "new",
+      () => true,
+      (i) => 0.6 + (i % 40) / 100,
+    );
+    const servedOutput = await answer(
+      "served",
+      (label) => label !== "Access",
+      () => 0.9,
+    );
+    const first = await handler(outputCreated(newOutput), context);
+    const noEmailYet = publishedEvents(sns).length;
+    await handler(outputCreated(servedOutput), context);
+
+    // Assess 2
+    expect(first).toEqual([{ batch_id: scoringBatchId(RUN, "new"), status: "finished" }]);
+    expect(noEmailYet).toBe(0);
+    const [compared] = publishedEvents(sns);
+    expect(compared?.input.MessageAttributes?.event_type?.StringValue).toBe("model_compared");
+    expect(compared?.subject).toMatch(/^New version is better: macro-F1 100\.0% vs /);
+    expect(compared?.email).toContain("Improved (F1 up 2 points or more): Access");
+    expect(compared?.email).toContain(`   npm run deploy -- inference --classifier-arn ${NEW}`);
+    const routing = JSON.parse(bucket.text(`reports/${RUN}/routing.json`) ?? "{}");
+    expect(routing).toMatchObject({
+      classifier_arn: NEW,
+      target_precision: 0.9,
+      sample_documents: 100,
+      coverage: 1,
+    });
+    expect(routing.labels.Access).toEqual({ threshold: 0.6, coverage: 1, answers: 20 });
+    expect(bucket.text(`reports/${RUN}/comparison.html`)).toContain(
+      '<code id="promote">npm run deploy -- inference',
+    );
+
+    // Act 3: the served model's output event is delivered again.
+    sns.resetHistory();
+    await handler(outputCreated(servedOutput), context);
+
+    // Assess 3: one comparison email per run.
+    expect(publishedEvents(sns)).toEqual([]);
+  });
+
+  it("says a worse version is not better and leaves the served one serving", async () => {
+    bucket.put(
+      `reports/${RUN}/report.json`,
+      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
+    );
+    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    sns.resetHistory();
+
+    await handler(
+      outputCreated(
+        await answer(
+          "new",
+          (label) => label !== "Desk",
+          () => 0.8,
+        ),
+      ),
+      context,
+    );
+    await handler(
+      outputCreated(
+        await answer(
+          "served",
+          () => true,
+          () => 0.8,
+        ),
+      ),
+      context,
+    );
+
+    const [compared] = publishedEvents(sns);
+    expect(compared?.subject).toMatch(/^New version is not better/);
+    expect(compared?.email).toContain("and Desk, Network got worse");
+    expect(compared?.email).toContain("Nothing to do: the served version keeps serving.");
+    expect(compared?.email).not.toContain("npm run deploy");
+  });
+
+  it("gives a first model its thresholds and coverage per label, and scores nothing for a failed training", async () => {
+    bucket.put(`reports/${RUN}/report.json`, JSON.stringify({ run_id: RUN }));
+    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "IN_ERROR" }), context);
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
+
+    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    sns.resetHistory();
+    // Access answers below 0.7 are wrong half the time: its threshold is where they are 90% right.
+    await handler(
+      outputCreated(
+        await answer(
+          "new",
+          (label, i) => label !== "Access" || i % 2 === 0 || i % 40 >= 10,
+          (i) => 0.6 + (i % 40) / 100,
+        ),
+      ),
+      context,
+    );
+
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(1);
+    const [scored] = publishedEvents(sns);
+    expect(scored?.input.MessageAttributes?.event_type?.StringValue).toBe("model_scored");
+    expect(scored?.email).toMatch(
+      /At 90\.0% precision, \d+\.\d% of the 100 scored tickets would route themselves/,
+    );
+    expect(scored?.email).toContain("  Desk: from score");
+  });
+});
