@@ -22,7 +22,7 @@ import {
   readEnvironment,
   TRAIN_ENVIRONMENT,
 } from "../../contract/environment";
-import { ETL_COMPLETED_FILTER } from "../../contract/events";
+import { ETL_COMPLETED_FILTER, TRAINING_FINISHED_FILTER } from "../../contract/events";
 import { requestsPerSecond } from "../../contract/throughput";
 import { makeRunId } from "../../functions/etl/source";
 import { resourcesOf, type StackJson, synthesizeApp } from "../stacks/synthesized";
@@ -92,7 +92,17 @@ describe("the contract between the stacks and the functions", () => {
         json: "reports/tickets-0123456789ab/comprehend-evaluation.json",
         html: "reports/tickets-0123456789ab/comprehend-evaluation.html",
       },
+      scoring: {
+        scores: expect.any(Function),
+        routing: "reports/tickets-0123456789ab/routing.json",
+        comparison: "reports/tickets-0123456789ab/comparison.json",
+        comparisonHtml: "reports/tickets-0123456789ab/comparison.html",
+        emailed: "reports/tickets-0123456789ab/scoring-emailed.json",
+      },
     });
+    expect(runLayout(DATA_PREFIXES, "tickets-0123456789ab").scoring.scores("new")).toBe(
+      "reports/tickets-0123456789ab/scores-new.json",
+    );
     for (const prefix of Object.values(DATA_PREFIXES)) expect(checkPrefix("P", prefix)).toBeUndefined();
     for (const bad of ["", "/raw/", "raw", "raw//"])
       expect(checkPrefix("P", bad)).toContain("P must be a key prefix");
@@ -105,12 +115,12 @@ describe("the contract between the stacks and the functions", () => {
     expect(runId.length).toBe(RUN_ID_MAX_LENGTH);
   });
 
-  it("subscribes the train function with the filter the events carry", () => {
-    const [[, subscription]] = resourcesOf(stacks.training as StackJson, "aws_sns_topic_subscription").filter(
-      ([, s]) => s.protocol === "lambda",
-    ) as [[string, Record<string, unknown>]];
+  it("subscribes the train and batch functions with the filters the events carry", () => {
+    const filters = resourcesOf(stacks.training as StackJson, "aws_sns_topic_subscription")
+      .filter(([, s]) => s.protocol === "lambda")
+      .map(([, s]) => JSON.parse(s.filter_policy as string));
 
-    expect(JSON.parse(subscription.filter_policy as string)).toEqual(ETL_COMPLETED_FILTER);
+    expect(filters).toEqual([TRAINING_FINISHED_FILTER, ETL_COMPLETED_FILTER]);
   });
 
   it("hands the endpoint-lifecycle function the input keys and the Terraform key it parses", () => {

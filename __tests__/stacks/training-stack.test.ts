@@ -1,4 +1,4 @@
-import { ETL_COMPLETED_FILTER } from "../../stacks/constructs/training-pipeline";
+import { ETL_COMPLETED_FILTER, TRAINING_FINISHED_FILTER } from "../../stacks/constructs/training-pipeline";
 import {
   dataOf,
   onlyResource,
@@ -86,7 +86,7 @@ describe("training stack", () => {
       ([, fn]) => (fn.environment as { variables: Record<string, string> }).variables,
     );
     const prefixes = variables.flatMap((v) => (v.REPORTS_PREFIX ? [v.REPORTS_PREFIX] : []));
-    expect(prefixes).toEqual(["reports/", "reports/"]);
+    expect(prefixes).toEqual(["reports/", "reports/", "reports/"]);
   });
 
   it("lets the pipeline merge label variants as npm run etl -- --merge-label-variants does, off by default", () => {
@@ -194,13 +194,24 @@ describe("training stack", () => {
       expect(trigger.events).toEqual(["s3:ObjectCreated:*"]);
   });
 
-  it("starts training only on the ETL's completion event", () => {
-    const subscriptions = resourcesOf(training, "aws_sns_topic_subscription").map(([, s]) => s);
-    const lambda = subscriptions.find((s) => s.protocol === "lambda");
+  it("starts training only on the ETL's completion event, and scoring only on a finished training", () => {
+    const subscriptions = resourcesOf(training, "aws_sns_topic_subscription");
+    const lambda = (name: string) => subscriptions.find(([id]) => id.startsWith(name))?.[1];
 
-    expect(lambda?.filter_policy_scope).toBe("MessageAttributes");
-    expect(JSON.parse(String(lambda?.filter_policy))).toEqual(ETL_COMPLETED_FILTER);
-    expect(subscriptions.find((s) => s.protocol === "email")?.endpoint).toBe("${var.notification_email}");
+    for (const name of ["pipeline_train_subscription", "pipeline_batch_scoring_subscription"])
+      expect(lambda(name)?.filter_policy_scope).toBe("MessageAttributes");
+    expect(JSON.parse(String(lambda("pipeline_train_subscription")?.filter_policy))).toEqual(
+      ETL_COMPLETED_FILTER,
+    );
+    expect(JSON.parse(String(lambda("pipeline_batch_scoring_subscription")?.filter_policy))).toEqual(
+      TRAINING_FINISHED_FILTER,
+    );
+    expect(lambda("pipeline_batch_scoring_subscription")?.endpoint).toMatch(
+      /aws_lambda_function\.pipeline_batch_/,
+    );
+    expect(subscriptions.find(([, s]) => s.protocol === "email")?.[1].endpoint).toBe(
+      "${var.notification_email}",
+    );
   });
 
   it("sends every function's failed asynchronous invocations to the operator's topic", () => {
@@ -276,6 +287,10 @@ describe("training stack", () => {
 
     expect(statements.length).toBeGreaterThan(5);
     expect(s3Resources).toEqual([
+      // Scoring a trained model: its run's test file and report, and the scores and thresholds it writes.
+      expect.stringMatching(/\/prepped_data\/\*\.test\.csv$/),
+      expect.stringMatching(/\/reports\/\*$/),
+      expect.stringMatching(/\/reports\/\*$/),
       expect.stringMatching(/\/batch_input\/\*$/),
       expect.stringMatching(/\/batch_output\/\*$/),
       expect.stringMatching(/\/review\/queue\/\*$/),
