@@ -13,8 +13,8 @@ export interface ReviewItem {
   readonly score: number;
   /** Every class with its score, highest first, as the API answered. */
   readonly scores: readonly { readonly label: string; readonly score: number }[];
-  /** The review threshold the score was below. */
-  readonly threshold: number;
+  /** The threshold the score was below: its label's (from scoring) or review_threshold; null: never routes. */
+  readonly threshold: number | null;
   readonly received_at: string;
   readonly source: "api" | "batch";
   /** The API Gateway request id, for the access log. */

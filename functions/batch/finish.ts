@@ -12,6 +12,7 @@ import { stringify } from "csv-stringify/sync";
 import { RESULT_COLUMNS } from "../../contract/batch";
 import { batchIdOfKey, batchLayout } from "../../contract/data-layout";
 import { batchCostUsd, durationMs, formatBatchCost, formatDuration } from "../pipeline-shared/pricing";
+import { readRoutingThresholds, routingKeyOf, thresholdFor } from "../pipeline-shared/routing-thresholds";
 import { markAfterPublish, publishEvent } from "../shared/events";
 import { labelsByDocumentCount } from "../shared/labels";
 import { objectExists } from "../shared/objects";
@@ -72,12 +73,12 @@ export async function finishBatch(
   const documents = (await readText(deps.s3, bucket, layout.documents)).split("\n").filter((d) => d !== "");
   const archive = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const predictions = await readPredictions((await archive.Body?.transformToByteArray()) ?? new Uint8Array());
-  const { rows, missing, failed } = joinPredictions(
-    ids.tickets,
-    ids.documents,
-    predictions,
-    deps.reviewThreshold,
-  );
+  // The model's own per-label thresholds when it was scored (auto_route_precision), else batch_review_threshold.
+  const routingKey =
+    deps.scoring && routingKeyOf(deps.scoring.reportsPrefix, deps.scoring.namePrefix, job.classifier_arn);
+  const thresholds = routingKey ? await readRoutingThresholds(deps.s3, bucket, routingKey) : undefined;
+  const rule = (label: string) => thresholdFor(label, thresholds, deps.reviewThreshold);
+  const { rows, missing, failed } = joinPredictions(ids.tickets, ids.documents, predictions, rule);
   await deps.s3.send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -91,13 +92,7 @@ export async function finishBatch(
   );
   // Before the email, so that its count is what the queue holds; a retry writes the same keys again.
   const queued = deps.reviewQueue
-    ? batchReviewItems(
-        batchId,
-        documents,
-        predictions,
-        deps.reviewThreshold,
-        (deps.now ?? (() => new Date()))(),
-      )
+    ? batchReviewItems(batchId, documents, predictions, rule, (deps.now ?? (() => new Date()))())
     : [];
   await enqueueAll(deps.s3, bucket, queued);
   const { DocumentClassificationJobProperties: props } = await deps.comprehend.send(
@@ -131,7 +126,7 @@ export async function finishBatch(
           ? ` (${labelsByDocumentCount(reasons)
               .map(
                 ([reason, n]) =>
-                  `${reason === "low score" ? `top score below ${deps.reviewThreshold}` : reason}: ${n}`,
+                  `${reason === "low score" ? (thresholds ? `below the label's threshold at ${(thresholds.target_precision * 100).toFixed(0)}% precision` : `top score below ${deps.reviewThreshold}`) : reason}: ${n}`,
               )
               .join("; ")})`
           : ""

@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { extract } from "tar-stream";
 import type { RESULT_COLUMNS } from "../../contract/batch";
+import { routes, type ThresholdRule, thresholdOfRule } from "../pipeline-shared/routing-thresholds";
 
 export interface ScoredClass {
   readonly Name: string;
@@ -29,9 +30,13 @@ export const REVIEW_REASONS = {
 } as const;
 
 /** The row of one ticket; classes in any order. */
-export function resultRow(id: string, classes: readonly ScoredClass[], reviewThreshold: number): ResultRow {
+export function resultRow(
+  id: string,
+  classes: readonly ScoredClass[],
+  reviewThreshold: ThresholdRule,
+): ResultRow {
   const [top, second] = [...classes].sort((a, b) => b.Score - a.Score);
-  const low = (top?.Score ?? 0) < reviewThreshold;
+  const low = !top || !routes(top.Score, thresholdOfRule(reviewThreshold)(top.Name));
   return {
     id,
     predicted_label: top?.Name ?? "",
@@ -158,7 +163,7 @@ export function joinPredictions(
   tickets: readonly string[],
   documentIds: readonly string[],
   predictions: Predictions,
-  reviewThreshold: number,
+  reviewThreshold: ThresholdRule,
 ): { rows: ResultRow[]; missing: string[]; failed: string[] } {
   const lineOf = new Map(documentIds.map((id, line) => [id, line]));
   const missing: string[] = [];

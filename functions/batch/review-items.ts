@@ -4,6 +4,7 @@
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { RECORD_ID_PATTERN, type ReviewItem, reviewItemKey } from "../../contract/review";
+import { routes, type ThresholdRule, thresholdOfRule } from "../pipeline-shared/routing-thresholds";
 import type { Predictions } from "./results";
 
 /** One item per document whose top score is below the threshold; ids name the batch and the line. */
@@ -11,9 +12,10 @@ export function batchReviewItems(
   batchId: string,
   documents: readonly string[],
   predictions: Predictions,
-  threshold: number,
+  rule: ThresholdRule,
   receivedAt: Date,
 ): ReviewItem[] {
+  const thresholdOf = thresholdOfRule(rule);
   const items: ReviewItem[] = [];
   documents.forEach((text, line) => {
     const prediction = predictions.byLine.get(line);
@@ -21,14 +23,16 @@ export function batchReviewItems(
     const scores = [...prediction.classes].sort((a, b) => b.Score - a.Score);
     const top = scores[0];
     const id = `batch-${batchId}-${line + 1}`;
-    if (!top || top.Score >= threshold || !RECORD_ID_PATTERN.test(id)) return;
+    if (!top || !RECORD_ID_PATTERN.test(id)) return;
+    const effective = thresholdOf(top.Name);
+    if (routes(top.Score, effective)) return;
     items.push({
       id,
       text,
       predicted_label: top.Name,
       score: top.Score,
       scores: scores.map((c) => ({ label: c.Name, score: c.Score })),
-      threshold,
+      threshold: effective.threshold,
       received_at: receivedAt.toISOString(),
       source: "batch",
     });

@@ -4,6 +4,7 @@ import {
   describeActiveHours,
   formatLocal,
 } from "../../contract/active-hours";
+import { type EffectiveThreshold, routes } from "../pipeline-shared/routing-thresholds";
 /**
  * The classification API's pure core: reading the caller's request, fitting the text to Comprehend's real-time
  * limit, shaping the answer in the original sample's documented envelope, and choosing the HTTP status for a
@@ -140,21 +141,28 @@ export interface Decision {
   readonly label: string;
   readonly score: number;
   readonly action: "route" | "review";
-  /** The review threshold the score was held against. */
-  readonly threshold: number;
+  /** The threshold the score was held against; null: this label's answers always go to a person. */
+  readonly threshold: number | null;
+  /** "label": the label's own threshold from scoring the model (auto_route_precision); else review_threshold. */
+  readonly threshold_source: EffectiveThreshold["source"];
 }
 
 /** The query parameter that asks for a decision beside the sample's answer, which stays as it is without it. */
 export const DECISION_PARAMETER = "decision";
 
-export function decisionFor(classes: readonly ClassScore[], threshold: number): Decision | undefined {
+export function decisionFor(
+  classes: readonly ClassScore[],
+  thresholdOf: (label: string) => EffectiveThreshold,
+): Decision | undefined {
   const top = classes[0];
   if (!top) return undefined;
+  const effective = thresholdOf(top.Name);
   return {
     label: top.Name,
     score: top.Score,
-    action: top.Score >= threshold ? "route" : "review",
-    threshold,
+    action: routes(top.Score, effective) ? "route" : "review",
+    threshold: effective.threshold,
+    threshold_source: effective.source,
   };
 }
 

@@ -5,6 +5,13 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { parseActiveHours } from "../../contract/active-hours";
 import { DEFAULT_REVIEW_THRESHOLD } from "../../contract/batch";
 import { CLASSIFY_ENVIRONMENT } from "../../contract/environment";
+import type { RoutingThresholds } from "../../contract/scoring";
+import {
+  type EffectiveThreshold,
+  readRoutingThresholds,
+  routingKeyOf,
+  thresholdFor,
+} from "../pipeline-shared/routing-thresholds";
 import { readContract, readFraction, readPositiveInt } from "../shared/config";
 import { createLogger } from "../shared/logger";
 import {
@@ -41,6 +48,32 @@ const comprehend = new ComprehendClient({});
 const reviewBucket = config.REVIEW_QUEUE_BUCKET;
 const s3 = new S3Client({});
 
+// The served model's per-label thresholds, read once per container; re-read after a while when not written yet
+// (scoring finishes after training, and the endpoint may be served before it does).
+const routingKey =
+  config.DATA_BUCKET && config.REPORTS_PREFIX && config.NAME_PREFIX && config.CLASSIFIER_ARN
+    ? routingKeyOf(config.REPORTS_PREFIX, config.NAME_PREFIX, config.CLASSIFIER_ARN)
+    : undefined;
+const MISSING_THRESHOLDS_RETRY_MS = 15 * 60 * 1000;
+let routing: { read: Promise<RoutingThresholds | undefined>; at: number } | undefined;
+async function servedThresholds(): Promise<(label: string) => EffectiveThreshold> {
+  const fallback = (label: string) => thresholdFor(label, undefined, reviewThreshold);
+  if (!routingKey || !config.DATA_BUCKET) return fallback;
+  if (!routing || Date.now() - routing.at > MISSING_THRESHOLDS_RETRY_MS) {
+    routing = {
+      at: Date.now(),
+      read: readRoutingThresholds(s3, config.DATA_BUCKET, routingKey).catch((error: Error) => {
+        logger.warn("the per-label thresholds could not be read; review_threshold decides", { error });
+        return undefined;
+      }),
+    };
+  }
+  const thresholds = await routing.read;
+  // Found thresholds do not change under a running function: keep them.
+  if (thresholds) routing.at = Number.POSITIVE_INFINITY;
+  return (label) => thresholdFor(label, thresholds, reviewThreshold);
+}
+
 export const handler = async (event: APIGatewayProxyEvent, context: Context): Promise<ProxyResult> => {
   logger.addContext(context);
   logger.appendKeys({ api_request_id: event.requestContext?.requestId, endpoint_arn: config.ENDPOINT_ARN });
@@ -54,9 +87,14 @@ export const handler = async (event: APIGatewayProxyEvent, context: Context): Pr
 };
 
 /** A failed write costs the queue one item, never the caller its answer: logged, and the answer goes out. */
-async function queueForReview(text: string, classes: ClassScore[], requestId: string | undefined) {
+async function queueForReview(
+  text: string,
+  classes: ClassScore[],
+  requestId: string | undefined,
+  thresholdOf: (label: string) => EffectiveThreshold,
+) {
   if (!reviewBucket || !requestId) return;
-  const item = reviewItemFor(text, classes, reviewThreshold, requestId, new Date());
+  const item = reviewItemFor(text, classes, thresholdOf, requestId, new Date());
   if (!item) return;
   try {
     const key = await enqueue(s3, reviewBucket, item);
@@ -105,9 +143,10 @@ async function classify(event: APIGatewayProxyEvent): Promise<ProxyResult> {
     const classes = rankClasses(result.Classes?.length ? result.Classes : result.Labels);
     logger.info("classified", { top_class: classes[0]?.Name, top_score: classes[0]?.Score });
     recordAnswer(metrics, classes[0], reviewThreshold);
-    await queueForReview(text, classes, event.requestContext?.requestId);
+    const thresholdOf = await servedThresholds();
+    await queueForReview(text, classes, event.requestContext?.requestId, thresholdOf);
     const decision = wantsDecision(event.queryStringParameters)
-      ? decisionFor(classes, reviewThreshold)
+      ? decisionFor(classes, thresholdOf)
       : undefined;
     return successResponse(classes, fitted.truncated, decision);
   } catch (error) {

@@ -4,17 +4,20 @@
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { RECORD_ID_PATTERN, type ReviewItem, reviewItemKey } from "../../contract/review";
+import { type EffectiveThreshold, routes } from "../pipeline-shared/routing-thresholds";
 import type { ClassScore } from "./core";
 
 export function reviewItemFor(
   text: string,
   classes: readonly ClassScore[],
-  threshold: number,
+  thresholdOf: (label: string) => EffectiveThreshold,
   requestId: string,
   now: Date,
 ): ReviewItem | undefined {
   const top = classes[0];
-  if (!top || top.Score >= threshold || !RECORD_ID_PATTERN.test(requestId)) return undefined;
+  if (!top || !RECORD_ID_PATTERN.test(requestId)) return undefined;
+  const { threshold } = thresholdOf(top.Name);
+  if (routes(top.Score, { threshold, source: "label" })) return undefined;
   return {
     id: requestId,
     text,

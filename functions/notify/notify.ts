@@ -12,13 +12,12 @@ import {
   writeTag,
 } from "../pipeline-shared/classifiers";
 import {
-  type ClassifierArnParts,
   classifierArn,
   classifierName,
   classifierVersionName,
   parseClassifierArn,
   RUN_ID_MAX_LENGTH,
-  runIdFromClassifierName,
+  runOf,
   TAG_APP,
   TAG_NOTIFIED,
 } from "../pipeline-shared/naming";
@@ -153,19 +152,6 @@ async function reportClassifier(
     sns_message_id: messageId,
   });
   return { outcome: "reported", run_id: runId, classifier_arn: arn, status };
-}
-
-/**
- * The run a classifier of this app stands for: its version's name (every version the app trains is named by
- * its run), else the run in its name; undefined for another deployment's classifier.
- */
-export function runOf(namePrefix: string, parts: ClassifierArnParts): string | undefined {
-  const lineage = runIdFromClassifierName(namePrefix, parts.name);
-  if (!lineage) return undefined;
-  return parts.version &&
-    runIdFromClassifierName(namePrefix, `${namePrefix}--${parts.version}`) === parts.version
-    ? parts.version
-    : lineage;
 }
 
 /** This app's classifier version named by the run, whichever classifier it was trained under. */

@@ -108,3 +108,16 @@ export function partitionAndAccount(arn: string): { partition: string; account: 
   if (!match?.[1] || !match[2]) return undefined;
   return { partition: match[1], account: match[2] };
 }
+
+/**
+ * The run a classifier of this app stands for: its version's name (every version the app trains is named by
+ * its run), else the run in its name; undefined for another deployment's classifier.
+ */
+export function runOf(namePrefix: string, parts: ClassifierArnParts): string | undefined {
+  const lineage = runIdFromClassifierName(namePrefix, parts.name);
+  if (!lineage) return undefined;
+  return parts.version &&
+    runIdFromClassifierName(namePrefix, `${namePrefix}--${parts.version}`) === parts.version
+    ? parts.version
+    : lineage;
+}

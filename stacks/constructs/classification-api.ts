@@ -97,6 +97,11 @@ export class ClassificationApi extends Construct {
           props.store.bucketName,
           "",
         ),
+        // The served model's per-label thresholds: reports/<run>/routing.json, once its scoring has finished.
+        DATA_BUCKET: props.store.bucketName,
+        REPORTS_PREFIX: DATA_PREFIXES.reports,
+        NAME_PREFIX: props.namePrefix,
+        CLASSIFIER_ARN: props.classifierArn,
       }),
       statements: [
         { sid: "Classify", actions: ["comprehend:ClassifyDocument"], resources: [props.endpointArn] },
@@ -105,7 +110,16 @@ export class ClassificationApi extends Construct {
           actions: ["s3:PutObject"],
           resources: [objectArns(props.store, DATA_PREFIXES.reviewQueue)],
         },
-        { sid: "EncryptQueuedTickets", actions: ["kms:GenerateDataKey"], resources: [props.store.keyArn] },
+        {
+          sid: "ReadRoutingThresholds",
+          actions: ["s3:GetObject"],
+          resources: [`${props.store.bucketArn}/${DATA_PREFIXES.reports}*/routing.json`],
+        },
+        {
+          sid: "UseAppKey",
+          actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+          resources: [props.store.keyArn],
+        },
       ],
     });
     this.correctionsFunction = new NodeFunction(this, "corrections", {

@@ -102,7 +102,13 @@ describe("the review queue", () => {
     // Assess
     expect(Object.keys(plain)).toEqual(["statusCode", "body"]);
     expect(asked.body).toEqual(plain.body);
-    expect(asked.decision).toEqual({ label: "NETWORK", score: 0.41, action: "review", threshold: 0.6 });
+    expect(asked.decision).toEqual({
+      label: "NETWORK",
+      score: 0.41,
+      action: "review",
+      threshold: 0.6,
+      threshold_source: "review_threshold",
+    });
   });
 
   it("decides to route an answer at or above the threshold", async () => {
@@ -112,6 +118,12 @@ describe("the review queue", () => {
       (await handler({ ...post, queryStringParameters: { decision: "1" } }, context)).body,
     );
 
-    expect(asked.decision).toEqual({ label: "SPARK", score: 0.97, action: "route", threshold: 0.6 });
+    expect(asked.decision).toEqual({
+      label: "SPARK",
+      score: 0.97,
+      action: "route",
+      threshold: 0.6,
+      threshold_source: "review_threshold",
+    });
   });
 });
