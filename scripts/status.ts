@@ -134,9 +134,17 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
       const model = present.has(layout.model.json)
         ? await readJson(s3, bucket, layout.model.json)
         : undefined;
+      const routing = present.has(layout.scoring.routing)
+        ? ((await readJson(s3, bucket, layout.scoring.routing)) as unknown as RunFacts["routing"])
+        : undefined;
+      const comparison = present.has(layout.scoring.comparison)
+        ? ((await readJson(s3, bucket, layout.scoring.comparison)) as unknown as RunFacts["comparison"])
+        : undefined;
       return {
         baselineMacroF1: (baseline?.metrics as { macroF1?: number } | undefined)?.macroF1,
         comprehendMacroF1: (model?.metrics as { macroF1?: number } | undefined)?.macroF1,
+        routing,
+        comparison,
         runId,
         lastModified: modified,
         input: input?.name,

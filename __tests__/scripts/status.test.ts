@@ -16,6 +16,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
+import { compareModels, modelScores, routingFile } from "../../functions/batch/scoring-report";
 import stubs from "../../review/upstream-stubs.json";
 import { localStateSource } from "../../scripts/lib/state";
 import { main, type StatusDeps } from "../../scripts/status";
@@ -144,6 +145,50 @@ describe("npm run status", () => {
       '  bad-run  2026-11-01T00:00:00Z  rejected: column "assignment_group" not found',
       "  old-run  2026-10-01T00:00:00Z  dataverse_files.zip  24 labels, 964,000 documents, baseline macro-F1 81.2%, Comprehend macro-F1 87.1%",
     ]);
+  });
+
+  it("shows a scored run's coverage per label and its comparison with the served version, with the promotion command", async () => {
+    // Prepare: the files scoring writes, made by the scoring code itself from answers on 4 documents.
+    const answers = [
+      { actual: "Network", predicted: "Network", score: 0.95 },
+      { actual: "Network", predicted: "Network", score: 0.9 },
+      { actual: "Desk", predicted: "Desk", score: 0.8 },
+      { actual: "Access", predicted: "Desk", score: 0.85 },
+    ];
+    const next = modelScores(classifierArn("new-run"), answers, 0, 0.9);
+    const served = modelScores(
+      classifierArn("old-run"),
+      answers.map((a) => ({ ...a, predicted: "Network" })),
+      0,
+      0.9,
+    );
+    const files: Record<string, unknown> = {
+      "reports/new-run/report.json": { input: { name: "retraining" }, label_count: 3, document_count: 120 },
+      "reports/new-run/routing.json": routingFile(next),
+      "reports/new-run/comparison.json": compareModels(next, served),
+    };
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: Object.keys(files).map((Key) => ({ Key, LastModified: new Date("2026-12-04T00:00:00Z") })),
+    });
+    for (const [Key, json] of Object.entries(files))
+      s3.on(GetObjectCommand, { Key }).resolves({ Body: body(json) });
+
+    // Act
+    const result = await status(
+      projectWith({ data: stubs.data, network: stubs.network, training: stubs.training }),
+    );
+
+    // Assess
+    const run = result.out.split("Dataset runs (1):\n")[1]?.split("\n").slice(0, 4);
+    expect(run?.[1]).toBe(
+      "    routes itself at 90.0% precision: 50.0% of 4 scored tickets; Network 100.0%; always to a person: Access, Desk",
+    );
+    expect(run?.[2]).toMatch(
+      /^ {4}against the served version on 4 test documents: macro-F1 .* vs .*: better$/,
+    );
+    expect(run?.[3]).toBe(
+      `    promote it: npm run deploy -- inference --classifier-arn ${classifierArn("new-run")}`,
+    );
   });
 
   it("shows training in progress with its time and cost so far, and ignores other apps' classifiers", async () => {

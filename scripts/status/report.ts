@@ -8,6 +8,8 @@ import {
  * Where a deployment stands, as a person reads it: pure functions of the facts `npm run status` gathered, so
  * that every state (nothing deployed, training, trained but not served, serving an older model) is tested.
  */
+import type { RoutingThresholds } from "../../contract/scoring";
+import type { Comparison } from "../../functions/batch/scoring-report";
 import {
   ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR,
   formatDuration,
@@ -25,6 +27,24 @@ export interface RunFacts {
   readonly baselineMacroF1?: number | undefined;
   /** Comprehend's, from its own confusion matrix (reports/<run>/comprehend-evaluation.json). */
   readonly comprehendMacroF1?: number | undefined;
+  /** The model scored on its test sample: per-label routing thresholds (reports/<run>/routing.json). */
+  readonly routing?: RoutingThresholds | undefined;
+  /** A new version against the served one on the same documents (reports/<run>/comparison.json). */
+  readonly comparison?:
+    | Pick<Comparison, "better" | "verdict" | "promote_command" | "new" | "served" | "documents">
+    | undefined;
+}
+
+/** Coverage overall and per label, the labels that never route themselves named. */
+function routingSummary(routing: RoutingThresholds): string[] {
+  const labels = Object.entries(routing.labels).sort(([a], [b]) => a.localeCompare(b));
+  const routed = labels.filter(([, l]) => l.threshold !== null);
+  const never = labels.filter(([, l]) => l.threshold === null).map(([label]) => label);
+  return [
+    `    routes itself at ${percent(routing.target_precision)} precision: ${percent(routing.coverage)} of ${routing.sample_documents} scored tickets; ` +
+      routed.map(([label, l]) => `${label} ${percent(l.coverage)}`).join(", ") +
+      (never.length > 0 ? `; always to a person: ${never.join(", ")}` : ""),
+  ];
 }
 
 export interface ClassifierFacts {
@@ -153,6 +173,14 @@ export function renderStatus(facts: StatusFacts): string {
     lines.push(
       `  ${run.runId}  ${day(run.lastModified)}  ${run.input ?? ""}  ${what}`.replace(/ {3,}/g, "  "),
     );
+    if (run.routing) lines.push(...routingSummary(run.routing));
+    if (run.comparison) {
+      const c = run.comparison;
+      lines.push(
+        `    against the served version on ${c.documents} test documents: macro-F1 ${percent(c.new.macro_f1)} vs ${percent(c.served.macro_f1)}, routes itself ${percent(c.new.coverage)} vs ${percent(c.served.coverage)}: ${c.better ? "better" : "not better"}`,
+        ...(c.promote_command ? [`    promote it: ${c.promote_command}`] : []),
+      );
+    }
   }
 
   lines.push("", `Classifiers (${facts.classifiers.length}):`);
