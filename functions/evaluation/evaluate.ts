@@ -3,10 +3,13 @@
  * word-pair TF-IDF, trained and tested on a label-stratified split (or k folds, where a label is too small for
  * a held-out part to say much about it).
  */
+
+import { SCORING_DEFAULTS } from "../../contract/scoring";
 import { labelsByDocumentCount } from "../shared/labels";
 import { EvaluationInputError, type LabelledDocument } from "./documents";
-import { predict, trainLinearSvm } from "./linear-svm";
+import { decisionScores, trainLinearSvm } from "./linear-svm";
 import { computeMetrics, type Metrics } from "./metrics";
+import { type Routing, routingThresholds } from "./routing";
 import { seededRandom, stratifiedFolds, stratifiedHoldout } from "./split";
 import { DEFAULT_HASH_BITS, fitVectorizer, type TermCounts, termCounts, vectorize } from "./text-features";
 
@@ -23,6 +26,8 @@ export interface EvaluationOptions {
   /** Epoch milliseconds after which training stops with EvaluationTimeout instead of running on. */
   readonly deadline?: number;
   readonly onProgress?: (message: string) => void;
+  /** The precision the page's routing table aims at (auto_route_precision). */
+  readonly targetPrecision?: number;
 }
 
 /** The evaluation ran out of the time it was given. */
@@ -57,6 +62,8 @@ export interface Evaluation {
   };
   readonly metrics: Metrics;
   readonly mostConfused: readonly ConfusedExample[];
+  /** Per label, precision against coverage as the model's score rises (absent for a model known by its matrix only). */
+  readonly routing?: Routing;
   readonly timing_ms: { readonly features: number; readonly training: number; readonly total: number };
 }
 
@@ -103,6 +110,8 @@ export function evaluateDocuments(
   const actual: number[] = [];
   const predicted: number[] = [];
   const tested: number[] = [];
+  /** The winning class's decision value per tested document: the order the precision-coverage curve needs. */
+  const margins: number[] = [];
   const epochs: number[] = [];
   const trainingStarted = performance.now();
   parts.forEach((part, n) => {
@@ -137,7 +146,11 @@ export function evaluateDocuments(
     epochs.push(...model.epochs);
     for (const i of part.test) {
       actual.push(labels[i] as number);
-      predicted.push(predict(model, vectorize(terms[i] as TermCounts, vectorizer)));
+      const scores = decisionScores(model, vectorize(terms[i] as TermCounts, vectorizer));
+      let best = 0;
+      for (let k = 1; k < scores.length; k++) if ((scores[k] as number) > (scores[best] as number)) best = k;
+      predicted.push(best);
+      margins.push(scores[best] as number);
       tested.push(i);
     }
   });
@@ -191,6 +204,14 @@ export function evaluateDocuments(
     },
     metrics,
     mostConfused,
+    routing: routingThresholds(
+      actual.map((a, t) => ({
+        actual: labelNames[a] as string,
+        predicted: labelNames[predicted[t] as number] as string,
+        score: margins[t] as number,
+      })),
+      options.targetPrecision ?? SCORING_DEFAULTS.autoRoutePrecision,
+    ),
     timing_ms: {
       features: Math.round(featuresMs),
       training: Math.round(trainingMs),

@@ -7,6 +7,7 @@ import { parse as parseVega, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { escapeHtml } from "../shared/html";
 import type { Evaluation } from "./evaluate";
+import type { Routing } from "./routing";
 import { verdictOf } from "./verdict";
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
@@ -89,6 +90,68 @@ export function confusionMatrixSpec(evaluation: Evaluation, normalised: boolean)
   } as TopLevelSpec;
 }
 
+/** Curves for at most this many labels, the ones with the most answers: more lines are unreadable. */
+export const CURVE_LABELS = 12;
+
+/**
+ * Precision against coverage per label, as the model's score threshold falls: each line starts at the surest
+ * answers (few, mostly right) and ends with all of them. The rule marks the target precision.
+ */
+export function precisionCoverageSpec(routing: Routing): TopLevelSpec {
+  const labels = [...routing.labels]
+    .filter((l) => l.curve.length > 0)
+    .sort((a, b) => b.answers - a.answers || a.label.localeCompare(b.label))
+    .slice(0, CURVE_LABELS);
+  const points = labels.flatMap((l) =>
+    l.curve.map((p) => ({ label: l.label, coverage: p.coverage, precision: p.precision })),
+  );
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: "What a target precision costs, per label",
+      subtitle:
+        "share of a label's answers routed without a person (coverage) against how often they are right",
+    },
+    width: 520,
+    height: 320,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: "line", point: { size: 14 }, interpolate: "step-after" },
+        encoding: {
+          x: {
+            field: "coverage",
+            type: "quantitative",
+            scale: { domain: [0, 1] },
+            axis: { format: ".0%" },
+            title: "coverage",
+          },
+          y: {
+            field: "precision",
+            type: "quantitative",
+            scale: { domain: [0, 1] },
+            axis: { format: ".0%" },
+            title: "precision",
+          },
+          color: {
+            field: "label",
+            type: "nominal",
+            sort: labels.map((l) => l.label),
+            legend: { labelLimit: 180 },
+          },
+          order: { field: "coverage", type: "quantitative" },
+        },
+      },
+      {
+        data: { values: [{ target: routing.target_precision }] },
+        mark: { type: "rule", strokeDash: [4, 4], color: "#6b7280" },
+        encoding: { y: { field: "target", type: "quantitative" } },
+      },
+    ],
+    config: { view: { stroke: null }, font: "Helvetica, Arial, sans-serif" },
+  } as TopLevelSpec;
+}
+
 function maxOf(matrix: readonly (readonly number[])[]): number {
   return Math.max(1, ...matrix.flat());
 }
@@ -120,14 +183,25 @@ export async function renderReport(
   title: string,
   note?: string,
 ): Promise<RenderedReport> {
-  const [counts, shares] = await Promise.all([
+  const [counts, shares, curve] = await Promise.all([
     renderSvg(confusionMatrixSpec(evaluation, false)),
     renderSvg(confusionMatrixSpec(evaluation, true)),
+    evaluation.routing ? renderSvg(precisionCoverageSpec(evaluation.routing)) : Promise.resolve(""),
   ]);
-  const m = evaluation.metrics;
-  const verdict = verdictOf(evaluation);
   const short = (label: string) =>
     label.length > LABEL_CHARACTERS ? `${label.slice(0, LABEL_CHARACTERS - 1)}…` : label;
+  const routing = evaluation.routing;
+  const routingRows = routing
+    ? [...routing.labels]
+        .sort((a, b) => b.answers - a.answers || a.label.localeCompare(b.label))
+        .map(
+          (l) =>
+            `<tr><td title="${escapeHtml(l.label)}">${escapeHtml(short(l.label))}</td><td>${l.answers.toLocaleString("en-US")}</td><td>${l.threshold === null ? "never" : percent(l.coverage)}</td></tr>`,
+        )
+        .join("\n")
+    : "";
+  const m = evaluation.metrics;
+  const verdict = verdictOf(evaluation);
   const rows = [...m.labels]
     .sort((a, b) => a.f1 - b.f1 || a.label.localeCompare(b.label))
     .map(
@@ -188,7 +262,18 @@ ${rows}
 <ol id="confused">
 ${pairs || "<li>none</li>"}
 </ol>
-<h2>Confusion matrix</h2>
+${
+  routing
+    ? `<h2>Routing where the model is sure</h2>
+<p class="note">At ${percent(routing.target_precision)} precision (auto_route_precision), ${percent(routing.coverage)} of these test tickets would route themselves and the rest would go to a person. The trained model's own thresholds come from scoring it on the run's test documents; these curves show, before paying for training, how each label trades precision for coverage.</p>
+<div class="matrix" id="precision-coverage">${curve}</div>
+<table id="routing"><thead><tr><th>label</th><th>answers</th><th>routed at ${percent(routing.target_precision)} precision</th></tr></thead>
+<tbody>
+${routingRows}
+</tbody></table>
+`
+    : ""
+}<h2>Confusion matrix</h2>
 <div class="matrix" id="matrix-counts">${counts}</div>
 <div class="matrix" id="matrix-shares">${shares}</div>
 </body>

@@ -300,6 +300,15 @@ describe("npm run evaluate", () => {
         const cells = await page.locator(".matrix svg path[aria-roledescription='rect mark']").count();
         expect(cells).toBe(2 * TEAMS.length * TEAMS.length);
         expect(await page.locator("#per-label tbody tr").count()).toBe(TEAMS.length);
+        // What a target precision costs: one precision-coverage line per label, the target's rule, the table.
+        expect(
+          await page.locator("#precision-coverage svg path[aria-roledescription='line mark']").count(),
+        ).toBe(TEAMS.length);
+        expect(await page.locator("#precision-coverage svg [aria-roledescription='rule mark']").count()).toBe(
+          1,
+        );
+        expect(await page.locator("#routing tbody tr").count()).toBe(TEAMS.length);
+        expect(await page.textContent("#routing thead")).toContain("routed at 90.0% precision");
         // Words a service-desk lead can act on: a verdict with its reason, and what each figure means.
         expect(await page.textContent("#verdict")).toMatch(
           /^(Good enough to train|Train, but|Fix these labels)/,
