@@ -5,6 +5,8 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { scoredEvent } from "../../functions/batch/scoring";
+import { compareModels, modelScores } from "../../functions/batch/scoring-report";
 import { trainingFinishedEvent } from "../../functions/notify/report";
 import { DEPLOY_INFERENCE_HINT } from "../../scripts/classify/target";
 import { USAGE } from "../../scripts/stacks";
@@ -26,6 +28,16 @@ function commandsIn(source: string, text: string): DocumentedCommand[] {
     // Two spaces or more start an aligned comment in the guides' code blocks.
     written: (match[0].split(/ {2,}/)[0] as string).replace(/[.,;:]+$/, "").trim(),
   }));
+}
+
+/** The comparison email of a better new version, whose promotion command is the fixture's ARN. */
+export function modelComparedEmail(): string {
+  const answers = (right: boolean) =>
+    ["Network", "Desk"].map((actual) => ({ actual, predicted: right ? actual : "Network", score: 0.9 }));
+  const better = modelScores(ARN, answers(true), 0, 0.9);
+  const served = modelScores(ARN.replace(/version\/.*$/, "version/v0"), answers(false), 0, 0.9);
+  return scoredEvent("itsr-data", RUN_ID, better, compareModels(better, served), "reports/x/comparison.html")
+    .text;
 }
 
 /** The email as an operator receives it for a finished training run. */
@@ -55,6 +67,7 @@ export function documentedCommands(): DocumentedCommand[] {
     ...guides.flatMap((path) => commandsIn(path, read(path))),
     ...workflows.flatMap((path) => commandsIn(path, read(path))),
     ...commandsIn("training-finished email", trainingFinishedEmail()),
+    ...commandsIn("model-compared email", modelComparedEmail()),
     ...commandsIn("npm run deploy -- --help", USAGE.deploy),
     ...commandsIn("npm run destroy -- --help", USAGE.destroy),
     ...commandsIn("npm run classify hint", DEPLOY_INFERENCE_HINT),

@@ -53,6 +53,7 @@ describe("every documented deploy and destroy command", () => {
         "docs/architecture.md",
         ".github/workflows/plan-review.yml",
         "training-finished email",
+        "model-compared email",
         "npm run deploy -- --help",
         "npm run destroy -- --help",
         "npm run classify hint",

@@ -250,7 +250,8 @@ export async function finishScoring(
   return { status: "scored", run_id: job.run_id };
 }
 
-function scoredEvent(
+/** The email that ends the scoring: the thresholds, or both versions side by side. Exported for the operator tests. */
+export function scoredEvent(
   bucket: string,
   runId: string,
   next: ModelScores,

@@ -13,6 +13,7 @@ import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { parse } from "csv-parse";
+import { RETRAIN_COMMAND } from "../../contract/retraining";
 import { type Correction, importedCorrectionsKey } from "../../contract/review";
 import { publishEvent } from "../shared/events";
 import { objectExists } from "../shared/objects";
@@ -118,6 +119,9 @@ export async function importCorrections(source: SourceObject, deps: ImportDeps):
         ...labels,
         ...(dropped > 0 ? ["", `Left out: ${dropped} rows without text or label.`] : []),
         ...report.warnings.map((warning) => `Warning: ${warning}.`),
+        "",
+        `To train the next version of the served model on every correction so far, run from the project directory: ${RETRAIN_COMMAND}`,
+        "(or let retrain_after_corrections do it once enough have come in).",
       ].join("\n"),
       detail: { run_id: runId, corrections: records.length, key, label_counts: report.label_counts },
     });
