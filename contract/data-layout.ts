@@ -32,6 +32,9 @@ export function checkPrefix(name: string, value: string): string | undefined {
     : undefined;
 }
 
+/** The scoring email's marker, by name: the batch function may delete exactly these. */
+export const SCORING_EMAILED_FILE = "scoring-emailed.json";
+
 export interface RunLayout {
   /** Comprehend's training input: every CSV of the run under it. */
   readonly trainingDataPrefix: string;
@@ -91,7 +94,7 @@ export function runLayout(
       routing: `${prefixes.reports}${runId}/routing.json`,
       comparison: `${prefixes.reports}${runId}/comparison.json`,
       comparisonHtml: `${prefixes.reports}${runId}/comparison.html`,
-      emailed: `${prefixes.reports}${runId}/scoring-emailed.json`,
+      emailed: `${prefixes.reports}${runId}/${SCORING_EMAILED_FILE}`,
     },
   };
 }

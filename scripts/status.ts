@@ -16,7 +16,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { parseActiveHours } from "../contract/active-hours";
 import { alarmNamePrefix } from "../contract/alarms";
 import { DATA_PREFIXES, runLayout } from "../contract/data-layout";
-import { parseClassifierArn, runIdFromClassifierName } from "../functions/pipeline-shared/naming";
+import { parseClassifierArn, runOf } from "../functions/pipeline-shared/naming";
 import { DEFAULT_TRAINING_PRICE_PER_HOUR } from "../functions/pipeline-shared/pricing";
 import { CommandFailure, type CommandSpec, runCommand, UsageError } from "./lib/command";
 import { runWithProjectState } from "./lib/project-command";
@@ -158,7 +158,7 @@ async function readRuns(s3: S3Client, bucket: string, limit: number): Promise<Ru
 function classifierFacts(namePrefix: string, p: DocumentClassifierProperties): ClassifierFacts | undefined {
   const arn = p.DocumentClassifierArn;
   const parts = arn ? parseClassifierArn(arn) : undefined;
-  const runId = parts ? runIdFromClassifierName(namePrefix, parts.name) : undefined;
+  const runId = parts ? runOf(namePrefix, parts) : undefined;
   if (!arn || !runId) return undefined;
   const metrics = p.ClassifierMetadata?.EvaluationMetrics;
   return {

@@ -8,13 +8,13 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ComprehendClient } from "@aws-sdk/client-comprehend";
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { parse } from "csv-parse/sync";
 import { batchLayout, runLayout } from "../../contract/data-layout";
 import { type ScoringJob, type ScoringRole, scoringBatchId } from "../../contract/scoring";
 import { stratifiedSample } from "../evaluation/routing";
-import { isFinished } from "../pipeline-shared/classifiers";
+import { describeClassifier, isFinished } from "../pipeline-shared/classifiers";
 import { assertRunId } from "../pipeline-shared/naming";
 import { batchCostUsd, formatBatchCost } from "../pipeline-shared/pricing";
 import { markAfterPublish, type PipelineEvent, publishEvent } from "../shared/events";
@@ -103,7 +103,11 @@ export async function startScoring(
   const report = JSON.parse((await readText(s3, config.bucket, layout.reportKey)) ?? "{}") as {
     retraining?: { served_classifier_arn?: string };
   };
-  const served = report.retraining?.served_classifier_arn;
+  // The served version is compared only while it can still be scored (not deleted since it was asked for).
+  const asked = report.retraining?.served_classifier_arn;
+  const servedState = asked ? await describeClassifier(deps.comprehend, asked) : undefined;
+  const served = asked && isFinished(servedState?.Status) ? asked : undefined;
+  const unscorable = asked && !served ? asked : undefined;
   const records = (parse(testCsv) as [string, string][]).map(([label, text]) => ({ label, text }));
   const sample = stratifiedSample(records, config.sampleDocuments);
   const models: [ScoringRole, string][] = [
@@ -131,6 +135,11 @@ export async function startScoring(
     text: [
       `The model of run ${runId} is scored on ${sample.length} of its ${records.length} test documents (every label kept; at most threshold_sample_documents)` +
         (served ? `, and so is the served model ${served}, on the same documents, to compare them.` : "."),
+      ...(unscorable
+        ? [
+            `The served model ${unscorable} it was built on cannot be scored any more (deleted, or not trained): no comparison this time.`,
+          ]
+        : []),
       `${characters.toLocaleString("en-US")} characters per model; asynchronous classification is billed per character (at least 300 per document):`,
       `about ${formatBatchCost(perModel)} per model, ${formatBatchCost(perModel * models.length)} in all. No endpoint is needed.`,
       "",
@@ -234,14 +243,22 @@ export async function finishScoring(
       new PutObjectCommand({ Bucket: bucket, Key: layout.scoring.emailed, Body: "{}", IfNoneMatch: "*" }),
     );
   } catch (error) {
-    if ((error as Error).name === "PreconditionFailed") return { status: "duplicate", run_id: job.run_id };
+    // 412: the other job's finish wrote it; 409: it is writing it right now (S3's conditional writes).
+    if (["PreconditionFailed", "ConditionalRequestConflict"].includes((error as Error).name))
+      return { status: "duplicate", run_id: job.run_id };
     throw error;
   }
-  await publishEvent(
-    deps.sns,
-    config.topicArn,
-    scoredEvent(bucket, job.run_id, next, comparison, layout.scoring.comparisonHtml),
-  );
+  try {
+    await publishEvent(
+      deps.sns,
+      config.topicArn,
+      scoredEvent(bucket, job.run_id, next, comparison, layout.scoring.comparisonHtml),
+    );
+  } catch (error) {
+    // The marker would turn Lambda's retry into a "duplicate" and lose the email: take it back first.
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: layout.scoring.emailed }));
+    throw error;
+  }
   deps.logger.info("Model scored", {
     run_id: job.run_id,
     coverage: next.routing.coverage,

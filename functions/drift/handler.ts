@@ -64,14 +64,21 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
   // The weekly sweep for retrain_after_corrections: imported exports and the review page's answers count too,
   // and no API correction may come to count them.
   if (retrainAfterCorrections > 0) {
-    const outcome = await requestRetrainingIfDue({
-      s3: deps.s3,
-      bucket: config.bucket,
-      afterCorrections: retrainAfterCorrections,
-      servedClassifierArn: config.classifierArn,
-      now: deps.now,
-    });
-    logger.info("corrections since the last retraining request", outcome);
+    // The drift email has gone out: a failure here is logged, not retried (which would email again).
+    try {
+      const outcome = await requestRetrainingIfDue({
+        s3: deps.s3,
+        bucket: config.bucket,
+        afterCorrections: retrainAfterCorrections,
+        servedClassifierArn: config.classifierArn,
+        now: deps.now,
+      });
+      logger.info("corrections since the last retraining request", outcome);
+    } catch (error) {
+      logger.error("could not count the corrections for retrain_after_corrections", {
+        error: error as Error,
+      });
+    }
   }
   return assessment;
 };

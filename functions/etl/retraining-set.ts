@@ -140,17 +140,34 @@ async function rewrite(
   for await (const { label, text } of comprehendRecords(testPath)) {
     if (!plan.dropped.has(label)) test.add(label, text);
   }
+  // Pass one moves documents to the test file; pass two keeps every copy of a moved text out of training,
+  // whatever its label, so no text is on both sides.
+  const moved = new Set<string>();
+  const kept = `${trainingPath}.kept`;
+  const keptWriter = new TrainingCsvWriter(kept, options);
   for await (const { label, text } of comprehendRecords(trainingPath)) {
     if (plan.dropped.has(label)) continue;
     const cutoff = cutoffs.get(label);
-    if (cutoff && cutoff.left > 0 && textHash(text) <= cutoff.hash) {
-      cutoff.left--;
+    if (
+      cutoff &&
+      textHash(text) <= cutoff.hash &&
+      (cutoff.left > 0 || moved.has(textKey(text, maxDocBytes)))
+    ) {
+      cutoff.left = Math.max(0, cutoff.left - 1);
+      moved.add(textKey(text, maxDocBytes));
       test.add(label, text);
     } else {
-      training.add(label, text);
+      keptWriter.add(label, text);
     }
-    if (training.pending + test.pending >= 10_000) await Promise.all([training.flush(), test.flush()]);
+    if (keptWriter.pending + test.pending >= 10_000) await Promise.all([keptWriter.flush(), test.flush()]);
   }
+  await keptWriter.close();
+  for await (const { label, text } of comprehendRecords(kept)) {
+    if (moved.size > 0 && moved.has(textKey(text, maxDocBytes))) continue;
+    training.add(label, text);
+    if (training.pending >= 10_000) await training.flush();
+  }
+  await rm(kept, { force: true });
   await Promise.all([training.close(), test.close()]);
   await rename(`${trainingPath}.rewriting`, trainingPath);
   await rename(`${testPath}.rewriting`, testPath);

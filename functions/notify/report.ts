@@ -92,6 +92,11 @@ function comparisonLines(comparison: ModelComparison | undefined): string[] {
   ];
 }
 
+/** A retraining's model: a version whose run is not the one its classifier is named after. */
+function isVersion(facts: ClassifierFacts): boolean {
+  return !facts.name.endsWith(`--${facts.runId}`);
+}
+
 export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Record<string, unknown>> {
   const { properties: p } = facts;
   const metrics = p.ClassifierMetadata?.EvaluationMetrics;
@@ -119,7 +124,16 @@ export function trainingFinishedEvent(facts: ClassifierFacts): PipelineEvent<Rec
     ...(outputUri ? [`Comprehend's training output (confusion matrix, metrics): ${outputUri}`] : []),
     ...comparisonLines(facts.comparison),
     "",
-    "Next step: serve this model with the inference stack.",
+    ...(isVersion(facts)
+      ? [
+          `This is a new version of ${facts.name}, trained on the corrections: it is scored beside the served version on the`,
+          "same test documents next, and that email ends with the command that promotes it if it is better.",
+          "",
+        ]
+      : []),
+    isVersion(facts)
+      ? "To serve it without waiting for the comparison:"
+      : "Next step: serve this model with the inference stack.",
     `The endpoint costs ${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR)} per inference unit per hour (about ${formatUsd(ENDPOINT_PRICE_PER_INFERENCE_UNIT_HOUR * 24 * 30)} a month for one unit, us-east-1 list price) for as long as it exists, called or not.`,
     "From the project directory, run:",
     `   ${deployCommand(facts.arn)}`,

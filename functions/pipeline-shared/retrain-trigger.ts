@@ -27,9 +27,10 @@ interface Listed {
   readonly modified: Date;
 }
 
-async function list(s3: S3Client, bucket: string, prefix: string): Promise<Listed[]> {
+async function list(s3: S3Client, bucket: string, prefix: string, startAfter?: string): Promise<Listed[]> {
   const found: Listed[] = [];
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+  const input = { Bucket: bucket, Prefix: prefix, ...(startAfter ? { StartAfter: startAfter } : {}) };
+  for await (const page of paginateListObjectsV2({ client: s3 }, input)) {
     for (const object of page.Contents ?? []) {
       if (object.Key) found.push({ key: object.Key, modified: object.LastModified ?? new Date(0) });
     }
@@ -41,6 +42,7 @@ async function list(s3: S3Client, bucket: string, prefix: string): Promise<Liste
 export function automaticRequestKey(sequence: number): string {
   return `${DATA_PREFIXES.retrainInput}retrain-auto-${String(sequence).padStart(4, "0")}.json`;
 }
+const AUTOMATIC_REQUEST = new RegExp(`^${DATA_PREFIXES.retrainInput}retrain-auto-(\\d+)\\.json$`);
 
 async function countLines(s3: S3Client, bucket: string, key: string): Promise<number> {
   const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -53,7 +55,11 @@ export async function requestRetrainingIfDue(deps: RetrainTriggerDeps): Promise<
   const requests = await list(deps.s3, deps.bucket, DATA_PREFIXES.retrainInput);
   const since = Math.max(0, ...requests.map((r) => r.modified.getTime()));
   let count = 0;
-  for (const object of await list(deps.s3, deps.bucket, DATA_PREFIXES.corrections)) {
+  // Corrections are stored under their day (corrections/<yyyy-mm-dd>/), imports under corrections/csv/, which
+  // sorts after every day: listing from the day before the last request skips the older days' objects.
+  const dayBefore = new Date(since - 86_400_000).toISOString().slice(0, 10);
+  const startAfter = since > 0 ? `${DATA_PREFIXES.corrections}${dayBefore}` : undefined;
+  for (const object of await list(deps.s3, deps.bucket, DATA_PREFIXES.corrections, startAfter)) {
     if (object.modified.getTime() <= since) continue;
     if (object.key.endsWith(".jsonl")) count += await countLines(deps.s3, deps.bucket, object.key);
     else if (object.key.endsWith(".json")) count += 1;
@@ -61,7 +67,9 @@ export async function requestRetrainingIfDue(deps: RetrainTriggerDeps): Promise<
   if (deps.afterCorrections <= 0 || count < deps.afterCorrections) {
     return { requested: false, new_corrections: count, needed: deps.afterCorrections };
   }
-  const key = automaticRequestKey(requests.length + 1);
+  // Numbered after the highest automatic request: a deleted request must not make the next number taken.
+  const numbers = requests.map((r) => AUTOMATIC_REQUEST.exec(r.key)?.[1]).filter((n) => n !== undefined);
+  const key = automaticRequestKey(Math.max(0, ...numbers.map(Number)) + 1);
   const request: RetrainRequest = {
     served_classifier_arn: deps.servedClassifierArn,
     requested_at: deps.now().toISOString(),
@@ -80,11 +88,8 @@ export async function requestRetrainingIfDue(deps: RetrainTriggerDeps): Promise<
     );
   } catch (error) {
     // Another caller counted the same corrections a moment earlier: its request stands.
-    if (
-      (error as Error).name !== "PreconditionFailed" &&
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412
-    )
-      throw error;
+    // 412: written already; 409: being written right now (S3's conditional writes). Either way one request.
+    if (!["PreconditionFailed", "ConditionalRequestConflict"].includes((error as Error).name)) throw error;
     return { requested: false, new_corrections: count, needed: deps.afterCorrections };
   }
   return { requested: true, new_corrections: count, key };

@@ -60,7 +60,8 @@ export async function readRoutingThresholds(
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return JSON.parse((await object.Body?.transformToString("utf8")) ?? "") as RoutingThresholds;
   } catch (error) {
-    if ((error as Error).name === "NoSuchKey") return undefined;
+    // Without s3:ListBucket (the function may read only routing.json files), S3 answers a missing key with 403.
+    if (["NoSuchKey", "AccessDenied"].includes((error as Error).name)) return undefined;
     throw error;
   }
 }

@@ -5,7 +5,7 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { parseClassifierArn } from "../../contract/arns";
 import { runLayout } from "../../contract/data-layout";
-import { runIdFromClassifierName } from "./naming";
+import { runOf } from "./naming";
 
 export type LabelCounts = Readonly<Record<string, number>>;
 
@@ -22,8 +22,9 @@ export interface ServedModel {
 }
 
 export async function readTrainingMix(s3: S3Client, model: ServedModel): Promise<LabelCounts> {
-  const name = parseClassifierArn(model.classifierArn)?.name ?? "";
-  const runId = runIdFromClassifierName(model.namePrefix, name);
+  // A retrained version's run is its version name, not the first run in its classifier's name.
+  const parts = parseClassifierArn(model.classifierArn);
+  const runId = parts && runOf(model.namePrefix, parts);
   if (!runId) {
     throw new TrainingMixUnavailable(
       `The served classifier ${model.classifierArn} was not trained by this app (${model.namePrefix}--<run>), so its training data's label mix is unknown`,

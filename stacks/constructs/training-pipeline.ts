@@ -7,7 +7,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Fn, type IResolvable } from "cdktf";
 import { Construct } from "constructs";
 import { ownedNamePrefix } from "../../contract/arns";
-import { DATA_PREFIXES } from "../../contract/data-layout";
+import { DATA_PREFIXES, SCORING_EMAILED_FILE } from "../../contract/data-layout";
 import {
   BATCH_ENVIRONMENT,
   ETL_ENVIRONMENT,
@@ -347,6 +347,12 @@ export class TrainingPipeline extends Construct {
           sid: "WriteScoringReports",
           actions: ["s3:PutObject"],
           resources: [objectArns(store, DATA_PREFIXES.reports)],
+        },
+        {
+          // Taken back when the scoring email could not be sent, so that Lambda's retry sends it.
+          sid: "RetractScoringEmailMarker",
+          actions: ["s3:DeleteObject"],
+          resources: [`${store.bucketArn}/${DATA_PREFIXES.reports}*/${SCORING_EMAILED_FILE}`],
         },
         {
           sid: "ReadBacklogs",

@@ -1,6 +1,8 @@
 import "../../fixtures/batch/env";
 import {
   ComprehendClient,
+  DescribeDocumentClassifierCommand,
+  ResourceNotFoundException,
   StartDocumentClassificationJobCommand,
   type StartDocumentClassificationJobCommandInput,
 } from "@aws-sdk/client-comprehend";
@@ -86,6 +88,10 @@ beforeEach(() => {
       JobId: `job-${input.JobName}`,
       JobArn: `arn:aws:comprehend:us-east-1:111122223333:document-classification-job/job-${input.JobName}`,
     }));
+  // DescribeDocumentClassifier's documented answer for a trained classifier (the served one is still there).
+  comprehend
+    .on(DescribeDocumentClassifierCommand)
+    .resolves({ DocumentClassifierProperties: { DocumentClassifierArn: SERVED, Status: "TRAINED" } });
   bucket.put(`prepped_data/${RUN}.test.csv`, testFile());
 });
 
@@ -159,6 +165,73 @@ describe("scoring a trained model on its test documents", () => {
 
     // Assess 3: one comparison email per run.
     expect(publishedEvents(sns)).toEqual([]);
+  });
+
+  it("sends the comparison on Lambda's retry when SNS failed the first time", async () => {
+    bucket.put(
+      `reports/${RUN}/report.json`,
+      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
+    );
+    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    await handler(
+      outputCreated(
+        await answer(
+          "new",
+          () => true,
+          () => 0.9,
+        ),
+      ),
+      context,
+    );
+    const servedOutput = await answer(
+      "served",
+      () => true,
+      () => 0.9,
+    );
+    sns.reset();
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottledException" }))
+      .resolves({ MessageId: "m2" });
+
+    await expect(handler(outputCreated(servedOutput), context)).rejects.toThrow("Rate exceeded");
+    await handler(outputCreated(servedOutput), context);
+
+    expect(publishedEvents(sns).map((e) => e.input.MessageAttributes?.event_type?.StringValue)).toEqual([
+      "model_compared",
+      "model_compared",
+    ]);
+    expect(bucket.objects.has(`reports/${RUN}/scoring-emailed.json`)).toBe(true);
+  });
+
+  it("scores the new version alone, saying why, when the served one it was built on is gone", async () => {
+    bucket.put(
+      `reports/${RUN}/report.json`,
+      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
+    );
+    comprehend
+      .on(DescribeDocumentClassifierCommand)
+      .rejects(new ResourceNotFoundException({ message: "not found", $metadata: {} }));
+
+    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    const [priced] = publishedEvents(sns);
+    sns.resetHistory();
+    await handler(
+      outputCreated(
+        await answer(
+          "new",
+          () => true,
+          () => 0.9,
+        ),
+      ),
+      context,
+    );
+
+    expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(1);
+    expect(priced?.email).toContain(`The served model ${SERVED} it was built on cannot be scored any more`);
+    expect(publishedEvents(sns).map((e) => e.input.MessageAttributes?.event_type?.StringValue)).toEqual([
+      "model_scored",
+    ]);
   });
 
   it("says a worse version is not better and leaves the served one serving", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { InputError } from "../../../functions/etl/errors";
 import { buildRetrainingSet, type LabelledCorrection } from "../../../functions/etl/retraining-set";
+import { textHash } from "../../../functions/etl/test-set";
 
 /** The served run's files as the ETL wrote them: `label,text` records (RFC 4180), one per line. */
 async function servedRun(training: [string, string][], test: [string, string][]) {
@@ -114,6 +115,29 @@ describe("the retraining set", () => {
       "Hardware",
       "Licences",
     ]);
+  });
+
+  it("moves every copy of a text it holds out for a label without test documents, whatever their label", async () => {
+    // Prepare: Licences has no test document yet; its lowest-hash text is in it 10 times (more than the 7 to
+    // move), and once more under Hardware, whose test documents are already there.
+    const licences = docs("Licences", 60);
+    const [, first] = [...licences].sort(([, a], [, b]) => textHash(a) - textHash(b))[0] as [string, string];
+    const copies = Array.from({ length: 9 }, () => ["Licences", first] as [string, string]);
+    const served = await servedRun(
+      [...licences, ...copies, ["Hardware", first], ...docs("Hardware", 60)],
+      docs("Hardware", 6, 100),
+    );
+
+    // Act
+    await buildRetrainingSet({ ...served, corrections: [], settings });
+
+    // Assess
+    const training = await read(join(served.outDir, "tickets.csv"));
+    const test = await read(join(served.outDir, "test", "test.csv"));
+    expect(test.filter(([, text]) => text === first).length).toBeGreaterThanOrEqual(1);
+    expect(training.filter(([, text]) => text === first)).toEqual([]);
+    const testTexts = new Set(test.map(([, text]) => text));
+    expect(training.filter(([, text]) => testTexts.has(text))).toEqual([]);
   });
 
   it("leaves out a new label with too few documents, saying why, and trains on the rest", async () => {

@@ -254,6 +254,8 @@ describe("notify handler: training output written", () => {
       { outcome: "reported", run_id: retrainRun, classifier_arn: versionArn, status: "TRAINED" },
     ]);
     expect(published().subject).toContain(NAME);
+    expect(published().email).toContain(`This is a new version of ${NAME}, trained on the corrections`);
+    expect(published().email).toContain(`npm run deploy -- inference --classifier-arn ${versionArn}`);
   });
 
   it("logs and returns when no classifier exists for the output", async () => {

@@ -46,8 +46,9 @@ describe("retraining on its own after enough corrections", () => {
 
     // Assess
     expect(below).toEqual({ requested: false, new_corrections: 5, needed: 6 });
-    expect(reached).toEqual({ requested: true, new_corrections: 5, key: automaticRequestKey(2) });
-    expect(JSON.parse(bucket.text(automaticRequestKey(2)) ?? "{}")).toEqual({
+    // The first automatic request: the one before was asked for by hand.
+    expect(reached).toEqual({ requested: true, new_corrections: 5, key: automaticRequestKey(1) });
+    expect(JSON.parse(bucket.text(automaticRequestKey(1)) ?? "{}")).toEqual({
       served_classifier_arn: SERVED,
       requested_at: "2026-12-04T22:00:00.000Z",
       requested_by: "corrections",
@@ -70,6 +71,16 @@ describe("retraining on its own after enough corrections", () => {
       automaticRequestKey(1),
     ]);
     expect(after).toEqual({ requested: false, new_corrections: 1, needed: 3 });
+  });
+
+  it("numbers the next request after the highest one, so a deleted request does not stop it", async () => {
+    bucket.put(automaticRequestKey(1), "{}");
+    bucket.put(automaticRequestKey(3), "{}");
+    for (const i of [1, 2]) storeCorrection(i);
+
+    const outcome = await requestRetrainingIfDue(deps(2));
+
+    expect(outcome).toEqual({ requested: true, new_corrections: 2, key: automaticRequestKey(4) });
   });
 
   it("never asks when the count is 0", async () => {
