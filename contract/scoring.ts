@@ -31,6 +31,8 @@ export interface ScoringJob {
   readonly target_precision: number;
   /** The other role's job when two models are compared on the same documents. */
   readonly compare_with?: ScoringRole;
+  /** Test documents the served model was trained on (moved in by the retraining): said beside the comparison. */
+  readonly served_trained_on?: number;
 }
 
 /** What the classify function and the batch results read: reports/<run>/routing.json. */

@@ -101,7 +101,7 @@ export async function startScoring(
     return { status: "ignored", reason: `run ${runId} has no test set` };
   }
   const report = JSON.parse((await readText(s3, config.bucket, layout.reportKey)) ?? "{}") as {
-    retraining?: { served_classifier_arn?: string };
+    retraining?: { served_classifier_arn?: string; moved_from_training?: number };
   };
   // The served version is compared only while it can still be scored (not deleted since it was asked for).
   const asked = report.retraining?.served_classifier_arn;
@@ -171,6 +171,9 @@ export async function startScoring(
       labels: sample.map((d) => d.label),
       target_precision: config.targetPrecision,
       ...(served ? { compare_with: role === "new" ? "served" : "new" } : {}),
+      ...(served && report.retraining?.moved_from_training
+        ? { served_trained_on: report.retraining.moved_from_training }
+        : {}),
     };
     await s3.send(
       new PutObjectCommand({
@@ -252,7 +255,7 @@ export async function finishScoring(
     await publishEvent(
       deps.sns,
       config.topicArn,
-      scoredEvent(bucket, job.run_id, next, comparison, layout.scoring.comparisonHtml),
+      scoredEvent(bucket, job.run_id, next, comparison, layout.scoring.comparisonHtml, job.served_trained_on),
     );
   } catch (error) {
     // The marker would turn Lambda's retry into a "duplicate" and lose the email: take it back first.
@@ -274,6 +277,7 @@ export function scoredEvent(
   next: ModelScores,
   comparison: Comparison | undefined,
   pageKey: string,
+  servedTrainedOn = 0,
 ): PipelineEvent<Record<string, unknown>> {
   const unanswered =
     next.unanswered > 0 ? [`(${next.unanswered} documents got no answer and are left out.)`] : [];
@@ -286,6 +290,11 @@ export function scoredEvent(
         "",
         ...comparisonLines(comparison),
         ...unanswered,
+        ...(servedTrainedOn > 0
+          ? [
+              `(Up to ${servedTrainedOn} of the test documents were moved in from the served model's training data, for labels that had none: the served model has seen them, which favours it.)`,
+            ]
+          : []),
         "",
         ...routingLines(next.routing),
         "",

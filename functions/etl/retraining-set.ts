@@ -63,6 +63,11 @@ export interface RetrainingSummary {
   readonly added_to_test: number;
   /** Labels no document of the served model had. */
   readonly new_labels: readonly string[];
+  /**
+   * Documents moved into the test set from the served model's training data (for labels without test
+   * documents): the served model has seen them, which favours it in the comparison.
+   */
+  readonly moved_from_training: number;
 }
 
 export type RetrainingReport = EtlReport & { readonly retraining: RetrainingSummary };
@@ -325,6 +330,7 @@ export async function buildRetrainingSet(request: RetrainingRequest): Promise<Re
         added_to_training: addedToTraining,
         added_to_test: addedToTest,
         new_labels: [...labels].filter((label) => !baseLabels.has(label) && kept.has(label)).sort(),
+        moved_from_training: [...toTest.values()].reduce((sum, n) => sum + n, 0),
       },
     };
   } catch (error) {
