@@ -97,10 +97,10 @@ beforeEach(() => {
 
 describe("scoring a trained model on its test documents", () => {
   it("scores a new version and the served one on the same documents, prices it first, and names the promotion command", async () => {
-    // Prepare: the run is a retraining of the served model.
+    // Prepare: the run is a retraining of the served model, which moved 7 of its training documents to the test set.
     bucket.put(
       `reports/${RUN}/report.json`,
-      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
+      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED, moved_from_training: 7 } }),
     );
 
     // Act 1: training finished.
@@ -146,6 +146,9 @@ describe("scoring a trained model on its test documents", () => {
     expect(compared?.input.MessageAttributes?.event_type?.StringValue).toBe("model_compared");
     expect(compared?.subject).toMatch(/^New version is better: macro-F1 100\.0% vs /);
     expect(compared?.email).toContain("Improved (F1 up 2 points or more): Access");
+    expect(compared?.email).toContain(
+      "Up to 7 of the test documents were moved in from the served model's training data",
+    );
     expect(compared?.email).toContain(`   npm run deploy -- inference --classifier-arn ${NEW}`);
     const routing = JSON.parse(bucket.text(`reports/${RUN}/routing.json`) ?? "{}");
     expect(routing).toMatchObject({
