@@ -27,10 +27,16 @@ export interface RetrainRequest {
   readonly new_corrections?: number;
 }
 
+/**
+ * How a retraining's run id begins: the ETL names a run after its request's file, and every request is
+ * `retrain-...json`. A classifier version whose name begins so is a retraining's, named by its run.
+ */
+export const RETRAIN_RUN_PREFIX = "retrain-";
+
 /** One request a second at most: its time names it, and so the run the ETL makes of it. */
 export function retrainRequestKey(requestedAt: Date): string {
   const stamp = requestedAt.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
-  return `${DATA_PREFIXES.retrainInput}retrain-${stamp}.json`;
+  return `${DATA_PREFIXES.retrainInput}${RETRAIN_RUN_PREFIX}${stamp}.json`;
 }
 
 export function isRetrainRequestKey(key: string): boolean {

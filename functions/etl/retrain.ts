@@ -12,7 +12,7 @@ import { parseClassifierArn } from "../../contract/arns";
 import { DATA_PREFIXES, runLayout } from "../../contract/data-layout";
 import type { RetrainRequest } from "../../contract/retraining";
 import type { Correction } from "../../contract/review";
-import { assertRunId, runIdFromClassifierName } from "../pipeline-shared/naming";
+import { runIdFromClassifierName, runOf } from "../pipeline-shared/naming";
 import { InputError } from "./errors";
 import type { EtlReport } from "./etl";
 import type { EtlDeps, PrepareRun, RunDirs } from "./process-upload";
@@ -50,13 +50,8 @@ export function servedModelOf(request: unknown, namePrefix: string): ServedModel
       `${arn} is not a classifier this app trained (${namePrefix}--<run>): retraining builds on the served model's own training data`,
     );
   }
-  // Every version this app trains is named by its run; a classifier without one is its first run's.
-  const runId = parts.version ?? lineage;
-  try {
-    assertRunId(runId);
-  } catch (cause) {
-    throw new InputError(`${arn} has a version name that is not a run id of this app`, { cause });
-  }
+  // A retraining's version is named by its run; any other version stands for the run in the name.
+  const runId = runOf(namePrefix, parts) as string;
   return { classifier_arn: arn, classifier_name: parts.name, run_id: runId };
 }
 

@@ -10,6 +10,7 @@ import {
   parseClassifierArn,
 } from "../../contract/arns";
 import { RUN_ID_MAX_LENGTH } from "../../contract/data-layout";
+import { RETRAIN_RUN_PREFIX } from "../../contract/retraining";
 
 /** Raised when a run id, prefix or name cannot become a valid Comprehend classifier name. */
 export class NamingError extends Error {
@@ -110,14 +111,17 @@ export function partitionAndAccount(arn: string): { partition: string; account: 
 }
 
 /**
- * The run a classifier of this app stands for: its version's name (every version the app trains is named by
- * its run), else the run in its name; undefined for another deployment's classifier.
+ * The run a classifier of this app stands for: a retraining's version is named by its own run (whose id
+ * starts with RETRAIN_RUN_PREFIX, from the request's key); any other version, such as `v-<hash>` of classifiers
+ * trained before or made by hand, stands for the run in the classifier's name. Undefined for another
+ * deployment's classifier.
  */
 export function runOf(namePrefix: string, parts: ClassifierArnParts): string | undefined {
   const lineage = runIdFromClassifierName(namePrefix, parts.name);
   if (!lineage) return undefined;
-  return parts.version &&
-    runIdFromClassifierName(namePrefix, `${namePrefix}--${parts.version}`) === parts.version
-    ? parts.version
+  const version = parts.version;
+  return version?.startsWith(RETRAIN_RUN_PREFIX) &&
+    runIdFromClassifierName(namePrefix, `${namePrefix}--${version}`) === version
+    ? version
     : lineage;
 }

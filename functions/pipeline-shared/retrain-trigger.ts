@@ -7,7 +7,7 @@
  */
 import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import { DATA_PREFIXES } from "../../contract/data-layout";
-import type { RetrainRequest } from "../../contract/retraining";
+import { RETRAIN_RUN_PREFIX, type RetrainRequest } from "../../contract/retraining";
 
 export interface RetrainTriggerDeps {
   readonly s3: S3Client;
@@ -40,7 +40,7 @@ async function list(s3: S3Client, bucket: string, prefix: string, startAfter?: s
 
 /** The automatic requests' keys: numbered, so that two callers counting the same corrections pick the same one. */
 export function automaticRequestKey(sequence: number): string {
-  return `${DATA_PREFIXES.retrainInput}retrain-auto-${String(sequence).padStart(4, "0")}.json`;
+  return `${DATA_PREFIXES.retrainInput}${RETRAIN_RUN_PREFIX}auto-${String(sequence).padStart(4, "0")}.json`;
 }
 const AUTOMATIC_REQUEST = new RegExp(`^${DATA_PREFIXES.retrainInput}retrain-auto-(\\d+)\\.json$`);
 

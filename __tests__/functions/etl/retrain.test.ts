@@ -185,6 +185,20 @@ describe("retraining on corrections", () => {
       corrections: 13,
       relabelled: 1,
     });
+
+    // Act again: the new version is promoted, and later retrained in its turn.
+    const promoted = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/${servedName}/version/${run}`;
+    const nextKey = retrainRequestKey(new Date("2026-12-11T22:00:00Z"));
+    bucket.put(
+      nextKey,
+      JSON.stringify({ served_classifier_arn: promoted, requested_at: "2026-12-11T22:00:00Z" }),
+    );
+    const [again] = (await etlHandler(created(nextKey), context)) as { run_id: string; status: string }[];
+
+    // Assess: built on the promoted version's own files, and a version of the same classifier again.
+    const next = JSON.parse(bucket.text(`reports/${again?.run_id}/report.json`) ?? "{}");
+    expect(next.retraining).toMatchObject({ base_run_id: run, version_of: servedName });
+    expect(next.retraining.base_test_documents).toBe(newTest.length);
   });
 
   it("refuses a request naming a classifier this app did not train, and says so", async () => {
