@@ -1,4 +1,5 @@
 import "../../fixtures/train/env";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,12 +12,16 @@ import {
   ResourceNotFoundException,
   TagResourceCommand,
 } from "@aws-sdk/client-comprehend";
+import { S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Context, S3Event, SNSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { parse } from "csv-parse/sync";
 import { retrainRequestKey } from "../../../contract/retraining";
 import { type Correction, correctionKey, importedCorrectionsKey } from "../../../contract/review";
+import stubs from "../../../review/upstream-stubs.json";
+import { localStateSource } from "../../../scripts/lib/state";
+import { main as retrain } from "../../../scripts/retrain";
 import { memoryBucket } from "../../fixtures/s3/bucket";
 import { trainEnv } from "../../fixtures/train/env";
 import { publishedEvents } from "../published-events";
@@ -127,15 +132,33 @@ describe("retraining on corrections", () => {
       importedCorrectionsKey("closed-0123456789ab"),
       `${licences.join("\n")}\n{"not":"a correction"}\n`,
     );
-    const requestKey = retrainRequestKey(new Date("2026-12-04T22:00:00Z"));
-    bucket.put(
-      requestKey,
-      JSON.stringify({
-        served_classifier_arn: servedArn,
-        requested_at: "2026-12-04T22:00:00Z",
-        requested_by: "operator",
-      }),
+    // The operator asks for the next version with the command, the served model read from the inference
+    // stack's state.
+    const dir = mkdtempSync(join(tmpdir(), "retrain-project-"));
+    const outputs = {
+      training: { ...stubs.training, s3_bucket_name: BUCKET },
+      inference: { served_classifier_arn: servedArn },
+    };
+    for (const [stack, values] of Object.entries(outputs)) {
+      const state = {
+        version: 4,
+        outputs: Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }])),
+      };
+      writeFileSync(join(dir, `terraform.${stack}.tfstate`), JSON.stringify(state));
+    }
+    const said: string[] = [];
+    const code = await retrain(
+      [],
+      {
+        state: localStateSource(dir),
+        s3: (region) => new S3Client({ region }),
+        now: () => new Date("2026-12-04T22:00:00Z"),
+      },
+      (text) => said.push(text),
+      (text) => said.push(text),
     );
+    expect(code).toBe(0);
+    const requestKey = /s3:\/\/[^/]+\/(retrain_input\/\S+\.json)\./.exec(said.join("\n"))?.[1] as string;
     sns.resetHistory();
 
     // Act: the request's upload event reaches the ETL, its announcement the train function.
