@@ -257,7 +257,7 @@ export class InferenceStack extends AppStack {
         threshold: variable("review_threshold", {
           type: "number",
           description:
-            "Answers whose top score is below this count as low-confidence (metrics, drift check) and go to the review queue.",
+            "Answers whose top score is below this count as low-confidence (metrics, drift check); until the served model has its own per-label thresholds from scoring (auto_route_precision), it also decides what goes to the review queue.",
           default: DEFAULT_REVIEW_THRESHOLD,
           validation: [
             {

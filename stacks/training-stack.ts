@@ -305,7 +305,7 @@ export class TrainingStack extends AppStack {
       batchReviewThreshold: variable("batch_review_threshold", {
         type: "number",
         description:
-          "Backlog tickets whose top score is below this are flagged needs_review in the results (0 to 1).",
+          "Backlog tickets whose top score is below this are flagged needs_review in the results (0 to 1), until the classifier has its own per-label thresholds from scoring (auto_route_precision).",
         default: DEFAULT_REVIEW_THRESHOLD,
         validation: [
           {
