@@ -15,7 +15,7 @@ import { batchCostUsd, durationMs, formatBatchCost, formatDuration } from "../pi
 import { readRoutingThresholds, routingKeyOf, thresholdFor } from "../pipeline-shared/routing-thresholds";
 import { markAfterPublish, publishEvent } from "../shared/events";
 import { labelsByDocumentCount } from "../shared/labels";
-import { objectExists } from "../shared/objects";
+import { objectExists, readText } from "../shared/objects";
 import { joinPredictions, readPredictions } from "./results";
 import { batchReviewItems, enqueueAll } from "./review-items";
 import { finishScoring, type ScoringConfig } from "./scoring";
@@ -36,11 +36,6 @@ export interface FinishDeps {
   readonly scoring?: ScoringConfig;
 }
 
-async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (await object.Body?.transformToString("utf8")) ?? "";
-}
-
 export async function finishBatch(
   bucket: string,
   key: string,
@@ -57,11 +52,9 @@ export async function finishBatch(
   // The "finished" marker is written after the email: a retry after any failure before it emails once more
   // rather than never (the results CSV is rewritten with the same rows).
   if (await objectExists(deps.s3, bucket, layout.finished)) return { batch_id: batchId, status: "duplicate" };
+  const archive = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const predictions = await readPredictions((await archive.Body?.transformToByteArray()) ?? new Uint8Array());
   if (deps.scoring && (await objectExists(deps.s3, bucket, layout.scoring))) {
-    const archive = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const predictions = await readPredictions(
-      (await archive.Body?.transformToByteArray()) ?? new Uint8Array(),
-    );
     const outcome = await finishScoring(bucket, batchId, predictions, { ...deps, config: deps.scoring });
     return { batch_id: batchId, status: outcome.status === "duplicate" ? "duplicate" : "finished" };
   }
@@ -71,8 +64,6 @@ export async function finishBatch(
     classifier_arn: string;
   };
   const documents = (await readText(deps.s3, bucket, layout.documents)).split("\n").filter((d) => d !== "");
-  const archive = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const predictions = await readPredictions((await archive.Body?.transformToByteArray()) ?? new Uint8Array());
   // The model's own per-label thresholds when it was scored (auto_route_precision), else batch_review_threshold.
   const routingKey =
     deps.scoring && routingKeyOf(deps.scoring.reportsPrefix, deps.scoring.namePrefix, job.classifier_arn);

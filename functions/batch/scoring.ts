@@ -8,7 +8,7 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { ComprehendClient } from "@aws-sdk/client-comprehend";
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { parse } from "csv-parse/sync";
 import { batchLayout, runLayout } from "../../contract/data-layout";
@@ -18,7 +18,7 @@ import { describeClassifier, isFinished } from "../pipeline-shared/classifiers";
 import { assertRunId } from "../pipeline-shared/naming";
 import { batchCostUsd, formatBatchCost } from "../pipeline-shared/pricing";
 import { markAfterPublish, type PipelineEvent, publishEvent } from "../shared/events";
-import { objectExists } from "../shared/objects";
+import { objectExists, readTextIfPresent } from "../shared/objects";
 import type { Predictions } from "./results";
 import {
   type Comparison,
@@ -48,16 +48,6 @@ export interface ScoringDeps {
   readonly comprehend: ComprehendClient;
   readonly logger: Logger;
   readonly config: ScoringConfig;
-}
-
-async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await object.Body?.transformToString("utf8")) ?? "";
-  } catch (error) {
-    if ((error as Error).name === "NoSuchKey") return undefined;
-    throw error;
-  }
 }
 
 async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
@@ -95,12 +85,12 @@ export async function startScoring(
   const runId = assertRunId(detail.run_id);
   const classifierArn = String(detail.classifier_arn);
   const layout = layoutOf(config, runId);
-  const testCsv = await readText(s3, config.bucket, layout.testDataKey);
+  const testCsv = await readTextIfPresent(s3, config.bucket, layout.testDataKey);
   if (testCsv === undefined) {
     logger.warn("The run has no test set (trained before test sets): no thresholds", { run_id: runId });
     return { status: "ignored", reason: `run ${runId} has no test set` };
   }
-  const report = JSON.parse((await readText(s3, config.bucket, layout.reportKey)) ?? "{}") as {
+  const report = JSON.parse((await readTextIfPresent(s3, config.bucket, layout.reportKey)) ?? "{}") as {
     retraining?: { served_classifier_arn?: string; moved_from_training?: number };
   };
   // The served version is compared only while it can still be scored (not deleted since it was asked for).
@@ -211,7 +201,7 @@ export async function finishScoring(
 ): Promise<ScoringFinishOutcome> {
   const { config, s3 } = deps;
   const batch = batchLayout({ batchOutput: config.outputPrefix }, batchId);
-  const job = JSON.parse((await readText(s3, bucket, batch.scoring)) ?? "{}") as ScoringJob;
+  const job = JSON.parse((await readTextIfPresent(s3, bucket, batch.scoring)) ?? "{}") as ScoringJob;
   const layout = layoutOf(config, job.run_id);
   const { predictions: scored, unanswered } = scoredPredictions(job.labels, predictions.byLine);
   const scores = modelScores(job.classifier_arn, scored, unanswered, job.target_precision);
@@ -219,7 +209,7 @@ export async function finishScoring(
 
   const read = async (role: ScoringRole) => {
     if (role === job.role) return scores;
-    const text = await readText(s3, bucket, layout.scoring.scores(role));
+    const text = await readTextIfPresent(s3, bucket, layout.scoring.scores(role));
     return text === undefined ? undefined : (JSON.parse(text) as ModelScores);
   };
   const next = await read("new");

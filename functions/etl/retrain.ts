@@ -7,12 +7,13 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { parseClassifierArn } from "../../contract/arns";
 import { DATA_PREFIXES, runLayout } from "../../contract/data-layout";
 import type { RetrainRequest } from "../../contract/retraining";
 import type { Correction } from "../../contract/review";
 import { runIdFromClassifierName, runOf } from "../pipeline-shared/naming";
+import { listObjects, readText } from "../shared/objects";
 import { InputError } from "./errors";
 import type { EtlReport } from "./etl";
 import type { EtlDeps, PrepareRun, RunDirs } from "./process-upload";
@@ -21,21 +22,6 @@ import type { SourceObject } from "./source";
 
 /** Correction objects are small and many: fetched this many at a time. */
 const CORRECTION_READS_AT_ONCE = 16;
-
-async function readText(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<string> {
-  const output = await s3.send(
-    new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
-  );
-  return (await output.Body?.transformToString("utf8")) ?? "";
-}
-
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
-    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-  }
-  return keys;
-}
 
 /** The served model a request names, when it is one of this app's classifiers. */
 export function servedModelOf(request: unknown, namePrefix: string): ServedModel {
@@ -69,7 +55,9 @@ export async function* readCorrections(
   bucket: string,
   skipped: { count: number },
 ): AsyncGenerator<LabelledCorrection> {
-  const keys = (await listKeys(s3, bucket, DATA_PREFIXES.corrections)).filter((key) => /\.jsonl?$/.test(key));
+  const keys = (await listObjects(s3, bucket, DATA_PREFIXES.corrections))
+    .map((object) => object.key)
+    .filter((key) => /\.jsonl?$/.test(key));
   for (let at = 0; at < keys.length; at += CORRECTION_READS_AT_ONCE) {
     const batch = keys.slice(at, at + CORRECTION_READS_AT_ONCE);
     const texts = await Promise.all(batch.map((key) => readText(s3, bucket, key)));
@@ -112,9 +100,9 @@ export function prepareRetraining(namePrefix: string): PrepareRun {
       { prepped: deps.preppedPrefix, reports: deps.reportsPrefix, output: "" },
       served.run_id,
     );
-    const trainingKeys = (await listKeys(deps.s3, source.bucket, layout.trainingDataPrefix)).filter((key) =>
-      key.endsWith(".csv"),
-    );
+    const trainingKeys = (await listObjects(deps.s3, source.bucket, layout.trainingDataPrefix))
+      .map((o) => o.key)
+      .filter((key) => key.endsWith(".csv"));
     if (trainingKeys.length === 0) {
       throw new InputError(
         `the served run ${served.run_id} has no training data left under s3://${source.bucket}/${layout.trainingDataPrefix}; upload its export again to start a new line of versions`,

@@ -5,9 +5,10 @@
  * answers. Two callers that reach the count together write the same key, and S3's conditional write lets one
  * win ("If-None-Match: *", PutObject, Amazon S3 API Reference), so one count starts one training.
  */
-import { GetObjectCommand, PutObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DATA_PREFIXES } from "../../contract/data-layout";
 import { RETRAIN_RUN_PREFIX, type RetrainRequest } from "../../contract/retraining";
+import { listObjects, readText } from "../shared/objects";
 
 export interface RetrainTriggerDeps {
   readonly s3: S3Client;
@@ -22,22 +23,6 @@ export type RetrainTriggerOutcome =
   | { readonly requested: false; readonly new_corrections: number; readonly needed: number }
   | { readonly requested: true; readonly new_corrections: number; readonly key: string };
 
-interface Listed {
-  readonly key: string;
-  readonly modified: Date;
-}
-
-async function list(s3: S3Client, bucket: string, prefix: string, startAfter?: string): Promise<Listed[]> {
-  const found: Listed[] = [];
-  const input = { Bucket: bucket, Prefix: prefix, ...(startAfter ? { StartAfter: startAfter } : {}) };
-  for await (const page of paginateListObjectsV2({ client: s3 }, input)) {
-    for (const object of page.Contents ?? []) {
-      if (object.Key) found.push({ key: object.Key, modified: object.LastModified ?? new Date(0) });
-    }
-  }
-  return found;
-}
-
 /** The automatic requests' keys: numbered, so that two callers counting the same corrections pick the same one. */
 export function automaticRequestKey(sequence: number): string {
   return `${DATA_PREFIXES.retrainInput}${RETRAIN_RUN_PREFIX}auto-${String(sequence).padStart(4, "0")}.json`;
@@ -45,21 +30,19 @@ export function automaticRequestKey(sequence: number): string {
 const AUTOMATIC_REQUEST = new RegExp(`^${DATA_PREFIXES.retrainInput}retrain-auto-(\\d+)\\.json$`);
 
 async function countLines(s3: S3Client, bucket: string, key: string): Promise<number> {
-  const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const text = (await output.Body?.transformToString("utf8")) ?? "";
-  return text.split("\n").filter((line) => line.trim() !== "").length;
+  return (await readText(s3, bucket, key)).split("\n").filter((line) => line.trim() !== "").length;
 }
 
 /** Counts the corrections stored since the last request and asks for retraining once there are enough. */
 export async function requestRetrainingIfDue(deps: RetrainTriggerDeps): Promise<RetrainTriggerOutcome> {
-  const requests = await list(deps.s3, deps.bucket, DATA_PREFIXES.retrainInput);
+  const requests = await listObjects(deps.s3, deps.bucket, DATA_PREFIXES.retrainInput);
   const since = Math.max(0, ...requests.map((r) => r.modified.getTime()));
   let count = 0;
   // Corrections are stored under their day (corrections/<yyyy-mm-dd>/), imports under corrections/csv/, which
   // sorts after every day: listing from the day before the last request skips the older days' objects.
   const dayBefore = new Date(since - 86_400_000).toISOString().slice(0, 10);
   const startAfter = since > 0 ? `${DATA_PREFIXES.corrections}${dayBefore}` : undefined;
-  for (const object of await list(deps.s3, deps.bucket, DATA_PREFIXES.corrections, startAfter)) {
+  for (const object of await listObjects(deps.s3, deps.bucket, DATA_PREFIXES.corrections, startAfter)) {
     if (object.modified.getTime() <= since) continue;
     if (object.key.endsWith(".jsonl")) count += await countLines(deps.s3, deps.bucket, object.key);
     else if (object.key.endsWith(".json")) count += 1;

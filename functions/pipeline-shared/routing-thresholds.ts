@@ -3,10 +3,11 @@
  * sample), and the threshold an answer is held against: its label's, or review_threshold where the model has
  * none yet (scoring not finished, or a label the sample did not hold).
  */
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { parseClassifierArn } from "../../contract/arns";
 import { runLayout } from "../../contract/data-layout";
 import type { RoutingThresholds } from "../../contract/scoring";
+import { readTextIfPresent } from "../shared/objects";
 import { runOf } from "./naming";
 
 export interface EffectiveThreshold {
@@ -56,12 +57,7 @@ export async function readRoutingThresholds(
   bucket: string,
   key: string,
 ): Promise<RoutingThresholds | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse((await object.Body?.transformToString("utf8")) ?? "") as RoutingThresholds;
-  } catch (error) {
-    // Without s3:ListBucket (the function may read only routing.json files), S3 answers a missing key with 403.
-    if (["NoSuchKey", "AccessDenied"].includes((error as Error).name)) return undefined;
-    throw error;
-  }
+  // The classify function may read only routing.json files: a missing one is a 403 to it.
+  const text = await readTextIfPresent(s3, bucket, key, ["NoSuchKey", "AccessDenied"]);
+  return text === undefined ? undefined : (JSON.parse(text) as RoutingThresholds);
 }
