@@ -21,7 +21,7 @@ import {
   readPositiveInt,
 } from "../shared/config";
 import { parseEventMessage } from "../shared/events";
-import { isScheduledEvent } from "../shared/invocations";
+import { isScheduledEvent, isSnsEvent } from "../shared/invocations";
 import { createLogger } from "../shared/logger";
 import { checkBatchJobs } from "./check";
 import { finishBatch } from "./finish";
@@ -66,13 +66,6 @@ const scoring: ScoringConfig = {
     SCORING_DEFAULTS.sampleDocuments,
   ),
 };
-
-function isSnsEvent(event: unknown): event is SNSEvent {
-  return (
-    Array.isArray((event as SNSEvent | null)?.Records) &&
-    (event as SNSEvent).Records[0]?.EventSource === "aws:sns"
-  );
-}
 
 export const handler = async (
   event: S3Event | ScheduledEvent | SNSEvent,

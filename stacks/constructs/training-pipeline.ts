@@ -481,33 +481,24 @@ export class TrainingPipeline extends Construct {
       dependsOn: [etlPermission, notifyPermission, batchPermission],
     });
 
-    new LambdaPermission(this, "batch_invoke_from_sns", {
-      action: "lambda:InvokeFunction",
-      functionName: this.batch.function.functionName,
-      principal: "sns.amazonaws.com",
-      sourceArn: topic.arn,
-    });
-    new SnsTopicSubscription(this, "batch_scoring_subscription", {
-      topicArn: topic.arn,
-      protocol: "lambda",
-      endpoint: this.batch.function.arn,
-      filterPolicyScope: "MessageAttributes",
-      filterPolicy: JSON.stringify(TRAINING_FINISHED_FILTER),
-    });
-
-    new LambdaPermission(this, "train_invoke_from_sns", {
-      action: "lambda:InvokeFunction",
-      functionName: this.train.function.functionName,
-      principal: "sns.amazonaws.com",
-      sourceArn: topic.arn,
-    });
-    new SnsTopicSubscription(this, "train_subscription", {
-      topicArn: topic.arn,
-      protocol: "lambda",
-      endpoint: this.train.function.arn,
-      filterPolicyScope: "MessageAttributes",
-      filterPolicy: JSON.stringify(ETL_COMPLETED_FILTER),
-    });
+    // The functions that act on a pipeline event, each subscribed to that event only.
+    const subscribe = (fn: NodeFunction, name: string, subscriptionId: string, filter: object) => {
+      new LambdaPermission(this, `${name}_invoke_from_sns`, {
+        action: "lambda:InvokeFunction",
+        functionName: fn.function.functionName,
+        principal: "sns.amazonaws.com",
+        sourceArn: topic.arn,
+      });
+      new SnsTopicSubscription(this, subscriptionId, {
+        topicArn: topic.arn,
+        protocol: "lambda",
+        endpoint: fn.function.arn,
+        filterPolicyScope: "MessageAttributes",
+        filterPolicy: JSON.stringify(filter),
+      });
+    };
+    subscribe(this.batch, "batch", "batch_scoring_subscription", TRAINING_FINISHED_FILTER);
+    subscribe(this.train, "train", "train_subscription", ETL_COMPLETED_FILTER);
 
     // Comprehend writes no output.tar.gz for a failed or stopped training or batch job, so a schedule catches those.
     const check = new CloudwatchEventRule(this, "classifier_check_schedule", {
