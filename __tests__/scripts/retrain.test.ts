@@ -38,8 +38,7 @@ async function run(dir: string, argv: string[]) {
 }
 
 beforeEach(() => {
-  bucket.objects.clear();
-  bucket.install();
+  bucket.reset();
 });
 
 describe("npm run retrain", () => {

@@ -76,9 +76,24 @@ async function answer(
   return key;
 }
 
+/** The notify function's news that the run's model is trained; `served`: the run retrained that model. */
+async function finished(served?: string, status = "TRAINED", report: Record<string, unknown> = {}) {
+  const retraining = served ? { retraining: { served_classifier_arn: served, ...report } } : {};
+  bucket.put(`reports/${RUN}/report.json`, JSON.stringify({ run_id: RUN, ...retraining }));
+  return handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status }), context);
+}
+
+/** A model's answers land as its job's output, and their S3 event reaches the function. */
+async function landed(
+  role: "new" | "served",
+  right: (label: string, i: number) => boolean,
+  score: (i: number) => number,
+) {
+  return handler(outputCreated(await answer(role, right, score)), context);
+}
+
 beforeEach(() => {
-  bucket.objects.clear();
-  bucket.install();
+  bucket.reset();
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: "m1" });
   comprehend.reset();
@@ -97,14 +112,8 @@ beforeEach(() => {
 
 describe("scoring a trained model on its test documents", () => {
   it("scores a new version and the served one on the same documents, prices it first, and names the promotion command", async () => {
-    // Prepare: the run is a retraining of the served model, which moved 7 of its training documents to the test set.
-    bucket.put(
-      `reports/${RUN}/report.json`,
-      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED, moved_from_training: 7 } }),
-    );
-
-    // Act 1: training finished.
-    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    // Act 1: training finished; the run retrained the served model and moved 7 of its documents to the test set.
+    await finished(SERVED, "TRAINED", { moved_from_training: 7 });
 
     // Assess 1: the price email before any job; both jobs on the same documents, in the VPC with the key.
     const [priced] = publishedEvents(sns);
@@ -171,20 +180,11 @@ describe("scoring a trained model on its test documents", () => {
   });
 
   it("sends the comparison on Lambda's retry when SNS failed the first time", async () => {
-    bucket.put(
-      `reports/${RUN}/report.json`,
-      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
-    );
-    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
-    await handler(
-      outputCreated(
-        await answer(
-          "new",
-          () => true,
-          () => 0.9,
-        ),
-      ),
-      context,
+    await finished(SERVED);
+    await landed(
+      "new",
+      () => true,
+      () => 0.9,
     );
     const servedOutput = await answer(
       "served",
@@ -208,26 +208,17 @@ describe("scoring a trained model on its test documents", () => {
   });
 
   it("scores the new version alone, saying why, when the served one it was built on is gone", async () => {
-    bucket.put(
-      `reports/${RUN}/report.json`,
-      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
-    );
     comprehend
       .on(DescribeDocumentClassifierCommand)
       .rejects(new ResourceNotFoundException({ message: "not found", $metadata: {} }));
 
-    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    await finished(SERVED);
     const [priced] = publishedEvents(sns);
     sns.resetHistory();
-    await handler(
-      outputCreated(
-        await answer(
-          "new",
-          () => true,
-          () => 0.9,
-        ),
-      ),
-      context,
+    await landed(
+      "new",
+      () => true,
+      () => 0.9,
     );
 
     expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(1);
@@ -238,32 +229,18 @@ describe("scoring a trained model on its test documents", () => {
   });
 
   it("says a worse version is not better and leaves the served one serving", async () => {
-    bucket.put(
-      `reports/${RUN}/report.json`,
-      JSON.stringify({ run_id: RUN, retraining: { served_classifier_arn: SERVED } }),
-    );
-    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    await finished(SERVED);
     sns.resetHistory();
 
-    await handler(
-      outputCreated(
-        await answer(
-          "new",
-          (label) => label !== "Desk",
-          () => 0.8,
-        ),
-      ),
-      context,
+    await landed(
+      "new",
+      (label) => label !== "Desk",
+      () => 0.8,
     );
-    await handler(
-      outputCreated(
-        await answer(
-          "served",
-          () => true,
-          () => 0.8,
-        ),
-      ),
-      context,
+    await landed(
+      "served",
+      () => true,
+      () => 0.8,
     );
 
     const [compared] = publishedEvents(sns);
@@ -274,22 +251,16 @@ describe("scoring a trained model on its test documents", () => {
   });
 
   it("gives a first model its thresholds and coverage per label, and scores nothing for a failed training", async () => {
-    bucket.put(`reports/${RUN}/report.json`, JSON.stringify({ run_id: RUN }));
-    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "IN_ERROR" }), context);
+    await finished(undefined, "IN_ERROR");
     expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(0);
 
-    await handler(trainingFinished({ run_id: RUN, classifier_arn: NEW, status: "TRAINED" }), context);
+    await finished();
     sns.resetHistory();
     // Access answers below 0.7 are wrong half the time: its threshold is where they are 90% right.
-    await handler(
-      outputCreated(
-        await answer(
-          "new",
-          (label, i) => label !== "Access" || i % 2 === 0 || i % 40 >= 10,
-          (i) => 0.6 + (i % 40) / 100,
-        ),
-      ),
-      context,
+    await landed(
+      "new",
+      (label, i) => label !== "Access" || i % 2 === 0 || i % 40 >= 10,
+      (i) => 0.6 + (i % 40) / 100,
     );
 
     expect(comprehend.commandCalls(StartDocumentClassificationJobCommand)).toHaveLength(1);

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-comprehend";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
+import { type ClassifyHandler, loadClassifyHandler } from "../../fixtures/classify/handler";
 import { DOCUMENTED_EXAMPLE, emfProblems } from "../../fixtures/metrics/embedded-metric-format";
 
 const ENDPOINT_ARN = "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-classifier";
@@ -28,20 +29,10 @@ const context = {
 } as unknown as Context;
 
 const comprehend = mockClient(ComprehendClient);
-let handler: (
-  event: APIGatewayProxyEvent,
-  context: Context,
-) => Promise<{
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}>;
+let handler: ClassifyHandler;
 
 beforeAll(async () => {
-  process.env.ENDPOINT_ARN = ENDPOINT_ARN;
-  process.env.POWERTOOLS_METRICS_NAMESPACE = "itsr/classifier";
-  process.env.POWERTOOLS_SERVICE_NAME = "classify";
-  ({ handler } = await import("../../../functions/classify/handler"));
+  handler = await loadClassifyHandler({ ENDPOINT_ARN });
 });
 
 beforeEach(() => comprehend.reset());

@@ -5,6 +5,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { RoutingThresholds } from "../../../contract/scoring";
+import { type ClassifyHandler, loadClassifyHandler, unsetClassifyEnv } from "../../fixtures/classify/handler";
 import { memoryBucket } from "../../fixtures/s3/bucket";
 
 const fixtures = join(__dirname, "../../fixtures/classify");
@@ -14,7 +15,7 @@ const comprehend = mockClient(ComprehendClient);
 const bucket = memoryBucket();
 const RUN = "retrain-20261204-220000-0123456789ab";
 const SERVED = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--tickets-0a1b2c3d4e5f/version/${RUN}`;
-let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<{ statusCode: number; body: string }>;
+let handler: ClassifyHandler;
 
 /** What scoring the served model wrote (functions/batch/scoring.ts): NETWORK routes from 0.75, VPN never. */
 const routing: RoutingThresholds = {
@@ -28,34 +29,25 @@ const routing: RoutingThresholds = {
   },
 };
 
+const env = {
+  REVIEW_THRESHOLD: "0.5",
+  REVIEW_QUEUE_BUCKET: "itsr-data",
+  DATA_BUCKET: "itsr-data",
+  REPORTS_PREFIX: "reports/",
+  NAME_PREFIX: "itsr",
+  CLASSIFIER_ARN: SERVED,
+};
+
 beforeAll(async () => {
-  Object.assign(process.env, {
+  handler = await loadClassifyHandler({
     ENDPOINT_ARN: "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-endpoint",
-    POWERTOOLS_METRICS_NAMESPACE: "itsr/classifier",
-    REVIEW_THRESHOLD: "0.5",
-    REVIEW_QUEUE_BUCKET: "itsr-data",
-    DATA_BUCKET: "itsr-data",
-    REPORTS_PREFIX: "reports/",
-    NAME_PREFIX: "itsr",
-    CLASSIFIER_ARN: SERVED,
+    ...env,
   });
-  ({ handler } = await import("../../../functions/classify/handler"));
 });
-afterAll(() => {
-  for (const name of [
-    "REVIEW_THRESHOLD",
-    "REVIEW_QUEUE_BUCKET",
-    "DATA_BUCKET",
-    "REPORTS_PREFIX",
-    "NAME_PREFIX",
-    "CLASSIFIER_ARN",
-  ])
-    delete process.env[name];
-});
+afterAll(() => unsetClassifyEnv(env));
 beforeEach(() => {
   comprehend.reset();
-  bucket.objects.clear();
-  bucket.install();
+  bucket.reset();
   bucket.put(`reports/${RUN}/routing.json`, JSON.stringify(routing));
   jest.spyOn(process.stdout, "write").mockImplementation(() => true);
 });

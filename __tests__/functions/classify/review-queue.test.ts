@@ -5,6 +5,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import type { ReviewItem } from "../../../contract/review";
+import { type ClassifyHandler, loadClassifyHandler, unsetClassifyEnv } from "../../fixtures/classify/handler";
 
 const fixtures = join(__dirname, "../../fixtures/classify");
 const post: APIGatewayProxyEvent = JSON.parse(readFileSync(join(fixtures, "api-gateway-post.json"), "utf8"));
@@ -12,20 +13,16 @@ const REQUEST_ID = post.requestContext.requestId;
 const context = { awsRequestId: "lambda-1", functionName: "itsr-classify" } as unknown as Context;
 const comprehend = mockClient(ComprehendClient);
 const s3 = mockClient(S3Client);
-let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<{ statusCode: number; body: string }>;
+let handler: ClassifyHandler;
+const env = { REVIEW_THRESHOLD: "0.6", REVIEW_QUEUE_BUCKET: "itsr-data" };
 
 beforeAll(async () => {
-  process.env.ENDPOINT_ARN =
-    "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-endpoint";
-  process.env.POWERTOOLS_METRICS_NAMESPACE = "itsr/classifier";
-  process.env.REVIEW_THRESHOLD = "0.6";
-  process.env.REVIEW_QUEUE_BUCKET = "itsr-data";
-  ({ handler } = await import("../../../functions/classify/handler"));
+  handler = await loadClassifyHandler({
+    ENDPOINT_ARN: "arn:aws:comprehend:us-east-1:111122223333:document-classifier-endpoint/itsr-endpoint",
+    ...env,
+  });
 });
-afterAll(() => {
-  delete process.env.REVIEW_THRESHOLD;
-  delete process.env.REVIEW_QUEUE_BUCKET;
-});
+afterAll(() => unsetClassifyEnv(env));
 beforeEach(() => {
   comprehend.reset();
   s3.reset();

@@ -15,6 +15,7 @@ import { activeWindow, parseActiveHours } from "../../../contract/active-hours";
 import { SCHEDULE_KEY } from "../../../contract/endpoint-lifecycle";
 import { type LifecycleDeps, runLifecycle } from "../../../functions/endpoint/lifecycle";
 import { parseLifecycleRequest } from "../../../functions/endpoint/spec";
+import { type ClassifyHandler, loadClassifyHandler, unsetClassifyEnv } from "../../fixtures/classify/handler";
 import { emfProblems } from "../../fixtures/metrics/embedded-metric-format";
 
 /** Weekdays 07:00-19:00 in Berlin, as the operator writes endpoint_active_hours in tfvars. */
@@ -90,24 +91,13 @@ const context = { awsRequestId: "req-1", functionName: "itsr-classify" } as unkn
 const post: APIGatewayProxyEvent = JSON.parse(
   readFileSync(join(__dirname, "../../fixtures/classify/api-gateway-post.json"), "utf8"),
 );
-let classify: (
-  event: APIGatewayProxyEvent,
-  context: Context,
-) => Promise<{
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}>;
+let classify: ClassifyHandler;
 
 beforeAll(async () => {
-  process.env.ENDPOINT_ARN = ARN;
-  process.env.POWERTOOLS_METRICS_NAMESPACE = "itsr/classifier";
-  process.env.POWERTOOLS_SERVICE_NAME = "classify";
-  process.env.ACTIVE_HOURS = JSON.stringify(HOURS);
-  ({ handler: classify } = await import("../../../functions/classify/handler"));
+  classify = await loadClassifyHandler({ ENDPOINT_ARN: ARN, ACTIVE_HOURS: JSON.stringify(HOURS) });
 });
 afterAll(() => {
-  delete process.env.ACTIVE_HOURS;
+  unsetClassifyEnv({ ACTIVE_HOURS: "" });
   jest.useRealTimers();
 });
 

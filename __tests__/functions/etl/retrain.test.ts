@@ -83,8 +83,7 @@ beforeAll(async () => {
 afterAll(() => rm(workRoot, { recursive: true, force: true }));
 
 beforeEach(() => {
-  bucket.objects.clear();
-  bucket.install();
+  bucket.reset();
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: "m1" });
   comprehend.reset();

@@ -28,8 +28,7 @@ const storeCorrection = (i: number) => {
 };
 
 beforeEach(() => {
-  bucket.objects.clear();
-  bucket.install();
+  bucket.reset();
 });
 
 describe("retraining on its own after enough corrections", () => {
