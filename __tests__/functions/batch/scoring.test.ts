@@ -14,7 +14,7 @@ import { handler } from "../../../functions/batch/handler";
 import { batchEnv } from "../../fixtures/batch/env";
 import { jobOutput, prediction } from "../../fixtures/batch/job-output";
 import { memoryBucket } from "../../fixtures/s3/bucket";
-import etlCompleted from "../../fixtures/train/etl-completed.json";
+import { snsDelivery } from "../../fixtures/sns/delivery";
 import { publishedEvents } from "../published-events";
 
 const bucket = memoryBucket();
@@ -27,13 +27,8 @@ const SERVED = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/it
 const NEW = `arn:aws:comprehend:us-east-1:111122223333:document-classifier/itsr--${SERVED_RUN}/version/${RUN}`;
 const context = { functionName: "itsr-batch", awsRequestId: "req-1" } as Context;
 
-/** The documented SNS event for Lambda (the train fixture's shape) carrying the notify function's event. */
 function trainingFinished(detail: Record<string, unknown>): SNSEvent {
-  const event = structuredClone(etlCompleted) as unknown as SNSEvent;
-  const record = event.Records[0];
-  if (!record) throw new Error("fixture has no record");
-  record.Sns.Message = JSON.stringify({ event_type: "training_finished", ...detail });
-  return event;
+  return snsDelivery({ event_type: "training_finished", ...detail });
 }
 
 function outputCreated(key: string): S3Event {
@@ -103,7 +98,8 @@ beforeEach(() => {
       JobId: `job-${input.JobName}`,
       JobArn: `arn:aws:comprehend:us-east-1:111122223333:document-classification-job/job-${input.JobName}`,
     }));
-  // DescribeDocumentClassifier's documented answer for a trained classifier (the served one is still there).
+  // The served classifier is still there and trained: DescribeDocumentClassifier's DocumentClassifierProperties
+  // ("DescribeDocumentClassifier", Response Syntax, Amazon Comprehend API Reference), the fields read here.
   comprehend
     .on(DescribeDocumentClassifierCommand)
     .resolves({ DocumentClassifierProperties: { DocumentClassifierArn: SERVED, Status: "TRAINED" } });

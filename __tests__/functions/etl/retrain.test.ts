@@ -23,6 +23,7 @@ import stubs from "../../../review/upstream-stubs.json";
 import { localStateSource } from "../../../scripts/lib/state";
 import { main as retrain } from "../../../scripts/retrain";
 import { memoryBucket } from "../../fixtures/s3/bucket";
+import { snsDelivery } from "../../fixtures/sns/delivery";
 import { trainEnv } from "../../fixtures/train/env";
 import { publishedEvents } from "../published-events";
 
@@ -47,10 +48,8 @@ function created(key: string): S3Event {
   } as unknown as S3Event;
 }
 
-/** What the train function's subscription delivers: the event's `lambda` body as the SNS message. */
-function delivered(detail: Record<string, unknown>): SNSEvent {
-  return { Records: [{ Sns: { Message: JSON.stringify(detail) } }] } as unknown as SNSEvent;
-}
+/** What the train function's subscription delivers: the event's `lambda` body in SNS's documented event. */
+const delivered = (detail: Record<string, unknown>): SNSEvent => snsDelivery(detail);
 
 const ticket = (group: string, i: number) =>
   `${group} problem number ${i}: the ${group.toLowerCase()} queue owns it`;

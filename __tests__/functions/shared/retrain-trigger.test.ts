@@ -1,3 +1,4 @@
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { retrainRequestKey } from "../../../contract/retraining";
 import { correctionKey, importedCorrectionsKey } from "../../../contract/review";
 import {
@@ -80,6 +81,24 @@ describe("retraining on its own after enough corrections", () => {
     const outcome = await requestRetrainingIfDue(deps(2));
 
     expect(outcome).toEqual({ requested: true, new_corrections: 2, key: automaticRequestKey(4) });
+  });
+
+  it("leaves the request to the other writer when S3 answers a concurrent conditional write with 409", async () => {
+    // Prepare: "How to prevent object overwrites with conditional writes" (Amazon S3 User Guide): a write racing
+    // another conditional write of the same key may fail with 409 ConditionalRequestConflict.
+    for (const i of [1, 2]) storeCorrection(i);
+    bucket.s3.on(PutObjectCommand).rejectsOnce(
+      Object.assign(new Error("A conflicting conditional operation is currently in progress"), {
+        name: "ConditionalRequestConflict",
+        $metadata: { httpStatusCode: 409 },
+      }),
+    );
+
+    // Act
+    const outcome = await requestRetrainingIfDue(deps(2));
+
+    // Assess
+    expect(outcome).toEqual({ requested: false, new_corrections: 2, needed: 2 });
   });
 
   it("never asks when the count is 0", async () => {
