@@ -98,6 +98,14 @@ export const CURVE_LABELS = 12;
  * answers (few, mostly right) and ends with all of them. The rule marks the target precision.
  */
 export function precisionCoverageSpec(routing: Routing): TopLevelSpec {
+  const share = (field: string) =>
+    ({
+      field,
+      type: "quantitative",
+      scale: { domain: [0, 1] },
+      axis: { format: ".0%" },
+      title: field,
+    }) as const;
   const labels = [...routing.labels]
     .filter((l) => l.curve.length > 0)
     .sort((a, b) => b.answers - a.answers || a.label.localeCompare(b.label))
@@ -119,20 +127,8 @@ export function precisionCoverageSpec(routing: Routing): TopLevelSpec {
         data: { values: points },
         mark: { type: "line", point: { size: 14 }, interpolate: "step-after" },
         encoding: {
-          x: {
-            field: "coverage",
-            type: "quantitative",
-            scale: { domain: [0, 1] },
-            axis: { format: ".0%" },
-            title: "coverage",
-          },
-          y: {
-            field: "precision",
-            type: "quantitative",
-            scale: { domain: [0, 1] },
-            axis: { format: ".0%" },
-            title: "precision",
-          },
+          x: share("coverage"),
+          y: share("precision"),
           color: {
             field: "label",
             type: "nominal",
